@@ -1,0 +1,16 @@
+"""Numeric layer: hand-written NumPy kernels and torch (library ops + autograd)."""
+
+from reference.chain import ChainGradient, chain_gradient, forward, torch_chain_gradient
+from reference.numpy_ops import activation, derivative
+from reference.torch_ops import torch_activation, torch_derivative
+
+__all__ = [
+    "ChainGradient",
+    "activation",
+    "chain_gradient",
+    "derivative",
+    "forward",
+    "torch_activation",
+    "torch_chain_gradient",
+    "torch_derivative",
+]

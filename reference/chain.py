@@ -1,0 +1,91 @@
+"""dy/dW1 of the deep width-1 chain by manual backprop (NumPy) and by autograd (torch).
+
+dy/dW1 = f'(z_n) * prod_{i=2..n} [W_i f'(z_{i-1})] * x, multiplied from the output side, the
+order backprop uses, so float underflow happens where it happens in a framework.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from reference.numpy_ops import activation, derivative
+from registry import as_float_array, get, round_to
+
+
+@dataclass(frozen=True)
+class ChainGradient:
+    """value: dy/dW1 in the working dtype (may underflow); sign and log_abs: the exact sign and
+    natural log of |dy/dW1| summed in float64 from the same factors (never underflows)."""
+
+    value: np.ndarray
+    sign: np.ndarray
+    log_abs: np.ndarray
+    factors: np.ndarray
+
+
+def _weights(W: object, b: object, dtype) -> tuple[np.ndarray, np.ndarray]:
+    W = round_to(as_float_array(W).astype(np.float64), dtype).reshape(-1)
+    b = round_to(as_float_array(b).astype(np.float64), dtype).reshape(-1)
+    if W.size < 1:
+        raise ValueError("the chain needs depth >= 1: W must hold at least one weight")
+    if W.shape != b.shape:
+        raise ValueError(f"W and b must have one entry per layer, got {W.size} and {b.size}")
+    return W, b
+
+
+def forward(name: str, x: object, W: object, b: object, dtype=None, **params: float) -> list[np.ndarray]:
+    """Pre-activations z_1..z_n for each input, rounded to the working dtype at every layer."""
+    xin = as_float_array(x)
+    dtype = np.dtype(dtype or xin.dtype).type
+    W, b = _weights(W, b, dtype)
+    a = round_to(xin, dtype)
+    zs = []
+    for w, c in zip(W, b):
+        z = a * w + c
+        zs.append(z)
+        a = activation(name, z, **params)
+    return zs
+
+
+def chain_gradient(name: str, x: object, W: object, b: object, dtype=None, **params: float) -> ChainGradient:
+    """dy/dW1 per input x, computed in dtype (default: x's), with its exact-sign log-magnitude."""
+    get(name).bind(**params)
+    xin = round_to(as_float_array(x), np.dtype(dtype or as_float_array(x).dtype).type)
+    W_, _ = _weights(W, b, xin.dtype.type)
+    zs = forward(name, xin, W, b, dtype=xin.dtype.type, **params)
+    n = len(zs)
+    # factors[k] for k = 0..2n-1 in the order they are multiplied: f'(z_n), W_n, f'(z_{n-1}), ..., x
+    factors = [derivative(name, zs[n - 1], **params)]
+    for i in range(n - 1, 0, -1):
+        factors.append(np.broadcast_to(W_[i], zs[0].shape).astype(xin.dtype))
+        factors.append(derivative(name, zs[i - 1], **params))
+    factors.append(np.broadcast_to(xin, zs[0].shape))
+    stacked = np.stack([np.asarray(f_) for f_ in factors])
+    value = stacked[0]
+    for fac in stacked[1:]:
+        value = value * fac
+    wide = stacked.astype(np.float64)
+    sign = np.prod(np.sign(wide), axis=0)
+    with np.errstate(divide="ignore"):  # log(0) = -inf is the exact answer for a zero factor
+        log_abs = np.sum(np.log(np.abs(wide)), axis=0)
+    return ChainGradient(value, sign, log_abs, stacked)
+
+
+def torch_chain_gradient(name: str, x: object, W: object, b: object, dtype=torch.float64, **params: float) -> torch.Tensor:
+    """dy/dW1 per input by torch autograd through torch's own activation op."""
+    spec = get(name)
+    bound = spec.bind(**params)
+    xt = torch.as_tensor(np.asarray(x, dtype=np.float64)).to(dtype).reshape(-1)
+    Wt = torch.as_tensor(np.asarray(W, dtype=np.float64)).to(dtype).reshape(-1)
+    bt = torch.as_tensor(np.asarray(b, dtype=np.float64)).to(dtype).reshape(-1)
+    if Wt.numel() < 1 or Wt.shape != bt.shape:
+        raise ValueError(f"W and b must have one entry per layer (depth >= 1), got {Wt.numel()} and {bt.numel()}")
+    w1 = Wt[0].expand(xt.shape).clone().requires_grad_(True)  # one leaf per input: per-input gradient
+    a = spec.torch_f(w1 * xt + bt[0], **bound)
+    for w, c in zip(Wt[1:], bt[1:]):
+        a = spec.torch_f(w * a + c, **bound)
+    (grad,) = torch.autograd.grad(a.sum(), w1)
+    return grad

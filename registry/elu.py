@@ -1,0 +1,63 @@
+"""elu(x; alpha) = x if x > 0 else alpha (exp(x) - 1);  selu = lambda01 * elu(x; alpha01)."""
+
+from decimal import Decimal
+
+import numpy as np
+import sympy as sp
+import torch
+import torch.nn.functional as F
+
+from registry.spec import Activation, Param
+
+# Klambauer et al. (2017), as printed in the paper and used by torch.nn.SELU.
+SELU_ALPHA = "1.6732632423543772848170429916717"
+SELU_SCALE = "1.0507009873554804934193349852946"
+
+
+def numpy_f(x, alpha):
+    # expm1 of x clamped to x <= 0 (with -0.0 kept): the positive side would overflow in the branch np.where discards.
+    return np.where(x > 0, x, alpha * np.expm1(np.where(x > 0, 0.0, x)))
+
+
+def numpy_df(x, alpha):
+    return np.where(x > 0, 1.0, alpha * np.exp(np.where(x > 0, 0.0, x)))
+
+
+def sympy_expr(x, alpha):
+    return sp.Piecewise((x, x > 0), (alpha * (sp.exp(x) - 1), True))
+
+
+SPEC = Activation(
+    name="elu",
+    formula=r"\mathrm{elu}_\alpha(x) = \begin{cases} x & x > 0 \\ \alpha (e^{x} - 1) & x \le 0 \end{cases}",
+    sympy_expr=sympy_expr,
+    numpy_f=numpy_f,
+    numpy_df=numpy_df,
+    torch_f=lambda t, alpha: F.elu(t, alpha=alpha),
+    limits_f=lambda alpha: (-alpha, np.inf),
+    limits_df=lambda alpha: (0.0, 1.0),
+    params=(Param("alpha", 1.0, 0.0, 1e3, low_closed=False),),
+    kinks=(0.0,),
+)
+
+_A, _L = float(SELU_ALPHA), float(SELU_SCALE)
+# selu(-inf) = -lambda01 alpha01, the exact product rounded once (_L * _A would round twice).
+_SELU_FLOOR = -float(Decimal(SELU_SCALE) * Decimal(SELU_ALPHA))
+
+
+def selu_f(x):
+    # lambda01 * x exceeds the float64 range only where the exact value does too: inf is right.
+    with np.errstate(over="ignore"):
+        return _L * numpy_f(x, _A)
+
+SELU = Activation(
+    name="selu",
+    formula=r"\mathrm{selu}(x) = \lambda_{01}\,\mathrm{elu}_{\alpha_{01}}(x)",
+    sympy_expr=lambda x: sp.Rational(SELU_SCALE) * sympy_expr(x, sp.Rational(SELU_ALPHA)),
+    numpy_f=selu_f,
+    numpy_df=lambda x: _L * numpy_df(x, _A),
+    torch_f=F.selu,
+    limits_f=lambda: (_SELU_FLOOR, np.inf),
+    limits_df=lambda: (0.0, _L),
+    kinks=(0.0,),
+)

@@ -1,0 +1,71 @@
+"""Activation = (name, parameters, sympy expression, NumPy f and f', torch f): one record each."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Param:
+    """A real parameter p with default d and valid range low <(=) p <(=) high."""
+
+    name: str
+    default: float
+    low: float
+    high: float
+    low_closed: bool = True
+    high_closed: bool = True
+
+    def describe(self) -> str:
+        left = "[" if self.low_closed else "("
+        right = "]" if self.high_closed else ")"
+        return f"{self.name} in {left}{self.low}, {self.high}{right}"
+
+    def validate(self, value: object) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+            raise TypeError(f"{self.name} must be a real number ({self.describe()}), got {value!r}")
+        v = float(value)
+        above = v >= self.low if self.low_closed else v > self.low
+        below = v <= self.high if self.high_closed else v < self.high
+        if math.isnan(v) or not (above and below):
+            raise ValueError(f"{self.name}={value!r} is out of range: {self.describe()}")
+        return v
+
+
+@dataclass(frozen=True)
+class Activation:
+    """One registry entry.
+
+    ``sympy_expr(x, **params)`` is exact, with parameters passed as sympy Rationals; its
+    Piecewise uses a strict ``x > 0`` at each kink, so the derivative at the kink is the
+    left-hand one, which is what torch returns (relu'(0) = 0, leaky_relu'(0) = slope).
+    ``numpy_f``/``numpy_df`` take a float64 array (infinities already replaced, see
+    ``registry.numeric``) and return float64; ``limits_f(**params)`` and ``limits_df(**params)``
+    give the values at (-inf, +inf) that the NumPy route returns there; ``torch_f`` uses
+    torch's own op.
+    """
+
+    name: str
+    formula: str
+    sympy_expr: Callable
+    numpy_f: Callable
+    numpy_df: Callable
+    torch_f: Callable
+    limits_f: Callable
+    limits_df: Callable
+    params: tuple[Param, ...] = ()
+    kinks: tuple[float, ...] = ()
+    extra: dict = field(default_factory=dict)
+
+    def bind(self, **params: object) -> dict[str, float]:
+        """Validated parameters with defaults filled in; unknown names are a ValueError."""
+        known = {p.name: p for p in self.params}
+        unknown = sorted(set(params) - set(known))
+        if unknown:
+            valid = ", ".join(p.describe() for p in self.params) or "none"
+            raise ValueError(f"{self.name} has no parameter {', '.join(unknown)}; valid: {valid}")
+        return {n: p.validate(params[n]) if n in params else p.default for n, p in known.items()}

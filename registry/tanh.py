@@ -1,0 +1,26 @@
+"""tanh(x),  tanh'(x) = 1 - tanh(x)^2 = 4e / (1 + e)^2 with e = exp(-2|x|)."""
+
+import numpy as np
+import sympy as sp
+import torch
+
+from registry.spec import Activation
+
+
+def numpy_df(x):
+    # 1 - tanh^2 rounds to 0 from |x| ~ 19 on; 4e/(1+e)^2 keeps full relative accuracy.
+    # Capping |x| at 400 keeps 2|x| finite; exp(-800) is already 0 in float64.
+    e = np.exp(-2.0 * np.minimum(np.abs(x), 400.0))
+    return 4.0 * e / (1.0 + e) ** 2
+
+
+SPEC = Activation(
+    name="tanh",
+    formula=r"\tanh(x) = \frac{e^{x} - e^{-x}}{e^{x} + e^{-x}}",
+    sympy_expr=lambda x: sp.tanh(x),
+    numpy_f=np.tanh,
+    numpy_df=numpy_df,
+    torch_f=torch.tanh,
+    limits_f=lambda: (-1.0, 1.0),
+    limits_df=lambda: (0.0, 0.0),
+)

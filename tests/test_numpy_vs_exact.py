@@ -1,0 +1,88 @@
+"""The NumPy route agrees with the exact route (sympy -> mpmath on the exact float input)."""
+
+import mpmath
+import numpy as np
+import pytest
+from hypothesis import given, target
+from hypothesis import strategies as st
+
+import reference
+import theory
+from registry import round_to
+from tests import tolerances
+from tests.strategies import ACTIVATION_NAMES, DTYPES, edge_points, float_arrays, params_for
+
+ROUTES = {
+    "f": (reference.activation, theory.exact_activation, 0),
+    "df": (reference.derivative, theory.exact_derivative, 1),
+}
+
+
+def allowed_error(name, fn, dtype, at, exact, params):
+    """The budget of tests/tolerances.py at one point, in ulps of exact."""
+    info = np.finfo(dtype)
+    budget = tolerances.ULPS[dtype] * theory.ulp(exact, dtype)
+    cond = tolerances.COND.get((name, fn), 0.0)
+    if cond:
+        slope = theory.exact_derivative(name, at, ROUTES[fn][2] + 1, **params)
+        budget += cond * mpmath.mpf(float(info.eps)) * abs(at * slope)
+    budget += tolerances.SUBNORMAL.get(dtype, 0.0) * abs(at) * mpmath.mpf(float(info.smallest_subnormal))
+    return float(budget / theory.ulp(exact, dtype))
+
+
+def check_against_exact(name, fn, xs, params):
+    """Worst (ulps, budget, x) over xs; infinities against sympy's limits, NaN must stay NaN."""
+    numeric, exact_fn, order = ROUTES[fn]
+    got = numeric(name, xs, **params)
+    assert got.dtype == xs.dtype
+    lo, hi = theory.limits_at_infinity(name, order, **params)
+    worst = (0.0, 0.0, None)
+    for g, v in zip(np.atleast_1d(got), np.atleast_1d(xs)):
+        if np.isnan(v):
+            assert np.isnan(g), f"{name} {fn}(nan) = {g!r}, NaN must propagate"
+            continue
+        if np.isinf(v):
+            limit = float(lo if v < 0 else hi)
+            assert g == round_to(np.asarray(limit), xs.dtype), f"{name} {fn}({v}) = {g!r}, limit {limit}"
+            continue
+        exact = exact_fn(name, float(v), **params)
+        err = theory.ulp_error(g, exact, xs.dtype.type)
+        budget = allowed_error(name, fn, xs.dtype.type, float(v), exact, params)
+        assert err <= budget, f"{name} {fn}({v!r}) = {g!r}, exact {mpmath.nstr(exact, 20)}: {err:.3g} ulp > {budget:.3g}"
+        worst = max(worst, (err, budget, float(v)), key=lambda w: w[0])
+    return worst
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+@pytest.mark.parametrize("fn", ROUTES)
+@pytest.mark.parametrize("name", ACTIVATION_NAMES)
+@given(data=st.data())
+def test_numpy_within_ulp_budget_of_exact(name, fn, dtype, data):
+    params = data.draw(params_for(name), label="params")
+    xs = data.draw(float_arrays(dtype), label="x")
+    err, _, _ = check_against_exact(name, fn, xs, params)
+    target(err, label="ulps")
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+@pytest.mark.parametrize("fn", ROUTES)
+@pytest.mark.parametrize("name", ACTIVATION_NAMES)
+def test_numpy_within_ulp_budget_on_dense_sweep(name, fn, dtype):
+    """A fixed sweep over the whole float range: both signs of every binade up to 2^64 and every
+    16th beyond (all entries are saturated there, and exact erfc of 1e300 costs 0.1 s), +-40
+    densely, and the edge cases."""
+    info = np.finfo(dtype)
+    exponents = np.arange(info.minexp - info.nmant, info.maxexp)
+    exponents = exponents[(exponents <= 64) | (exponents % 16 == 0)]
+    binades = 2.0 ** exponents.astype(np.float64) * 1.37
+    binades = binades[binades < float(info.max)]
+    dense = np.linspace(-40.0, 40.0, 321)
+    xs = np.unique(round_to(np.concatenate([binades, -binades, dense, edge_points(dtype)]), dtype))
+    check_against_exact(name, fn, xs, {})
+
+
+def test_gelu_split_of_inverse_sqrt2_is_exact_to_32_digits():
+    from registry.gelu import R_HI, R_LO
+
+    with mpmath.workdps(40):
+        assert abs(mpmath.mpf(R_HI) + mpmath.mpf(R_LO) - 1 / mpmath.sqrt(2)) < mpmath.mpf(10) ** -32

@@ -1,0 +1,29 @@
+"""Exact layer: sympy expressions, derivatives, ranges, limits and chain-rule products."""
+
+from theory.chain import ChainModel, chain_gradient, chain_gradient_product, chain_model, check_depth
+from theory.mp import exact_activation, exact_derivative, mp_eval, ulp, ulp_error
+from theory.ranges import Extremum, Range, derivative_range, limits_at_infinity, output_range, real_range
+from theory.symbolic import derivative, exact_param, expression, x
+
+__all__ = [
+    "ChainModel",
+    "Extremum",
+    "Range",
+    "chain_gradient",
+    "chain_gradient_product",
+    "chain_model",
+    "check_depth",
+    "derivative",
+    "derivative_range",
+    "exact_activation",
+    "exact_derivative",
+    "exact_param",
+    "expression",
+    "limits_at_infinity",
+    "mp_eval",
+    "output_range",
+    "real_range",
+    "ulp",
+    "ulp_error",
+    "x",
+]

@@ -1,0 +1,143 @@
+"""inf and sup of f or f' over the reals, where each is attained or approached, and limits at +-inf."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import mpmath
+import sympy as sp
+
+from theory.symbolic import derivative, expression, x
+
+# A sign change of g' on this grid brackets each numeric critical point; wide enough that
+# every registry entry is monotone beyond it (its derivative has reached its limit to 1e-20).
+_SCAN = (-60, 60, 0.125)
+_DIGITS = 50
+
+
+@dataclass(frozen=True)
+class Extremum:
+    """value = inf or sup; at = the point (or sp.oo / -sp.oo / an interval); attained or only approached."""
+
+    value: sp.Expr
+    at: object
+    attained: bool
+    closed_form: bool = True
+
+    def as_float(self) -> float:
+        return float(sp.N(self.value, _DIGITS))
+
+
+@dataclass(frozen=True)
+class Range:
+    """inf and sup over the reals: inf <= g(x) <= sup, with < where not attained."""
+
+    inf: Extremum
+    sup: Extremum
+
+    def contains_open(self, low: float, high: float) -> bool:
+        """Is every value of g inside the open interval (low, high)?"""
+        lo_ok = self.inf.as_float() > low or (self.inf.as_float() == low and not self.inf.attained)
+        hi_ok = self.sup.as_float() < high or (self.sup.as_float() == high and not self.sup.attained)
+        return lo_ok and hi_ok
+
+
+def pieces(expr: sp.Expr) -> list[tuple[sp.Expr, sp.Set]]:
+    """(expression, interval of the reals where it applies); one piece unless Piecewise."""
+    expr = sp.piecewise_fold(expr)
+    if not isinstance(expr, sp.Piecewise):
+        return [(expr, sp.S.Reals)]
+    out, taken = [], sp.S.EmptySet
+    for piece, cond in expr.args:
+        where = sp.S.Reals if cond is sp.true else cond.as_set()
+        where = sp.Intersection(where, sp.Complement(sp.S.Reals, taken))
+        out.append((piece, where))
+        taken = sp.Union(taken, where)
+    return out
+
+
+def _numeric_critical_points(slope: sp.Expr, interval: sp.Interval) -> list[sp.Float]:
+    """Roots of ``slope`` in ``interval`` located by sign changes on a grid, refined to 50 digits."""
+    fn = sp.lambdify(x, slope, modules="mpmath")
+    lo, hi, step = _SCAN
+    roots = []
+    with mpmath.workdps(_DIGITS + 10):
+        grid = [mpmath.mpf(lo) + k * mpmath.mpf(step) for k in range(int((hi - lo) / step) + 1)]
+        values = [fn(p) for p in grid]
+        for a, b, va, vb in zip(grid, grid[1:], values, values[1:]):
+            if va == 0:
+                root = a
+            elif va * vb < 0:
+                root = mpmath.findroot(fn, (a, b), solver="anderson")
+            else:
+                continue
+            if interval.contains(sp.Float(root, _DIGITS)) is sp.true:
+                roots.append(sp.Float(root, _DIGITS))
+    return roots
+
+
+def _candidates(g: sp.Expr, interval: sp.Interval) -> list[Extremum]:
+    out = []
+    for end, closed in ((interval.left, not interval.left_open), (interval.right, not interval.right_open)):
+        if end.is_infinite:
+            out.append(Extremum(sp.limit(g, x, end), end, attained=False))
+        elif closed:
+            out.append(Extremum(sp.simplify(g.subs(x, end)), end, attained=True))
+        else:
+            direction = "+" if end == interval.left else "-"
+            out.append(Extremum(sp.limit(g, x, end, direction), end, attained=False))
+    slope = sp.diff(g, x)
+    if sp.simplify(slope) == 0:
+        return [Extremum(sp.simplify(g), interval, attained=True)]
+    found = sp.solveset(slope, x, interval)
+    if isinstance(found, sp.FiniteSet):
+        out += [Extremum(sp.simplify(g.subs(x, c)), c, attained=True) for c in found]
+    elif found is not sp.S.EmptySet:
+        for c in _numeric_critical_points(slope, interval):
+            value = sp.Float(mp_value(g, c), _DIGITS)
+            out.append(Extremum(value, c, attained=True, closed_form=False))
+    return out
+
+
+def mp_value(g: sp.Expr, at: sp.Float) -> mpmath.mpf:
+    with mpmath.workdps(_DIGITS + 10):
+        return sp.lambdify(x, g, modules="mpmath")(mpmath.mpf(str(at)))
+
+
+def real_range(expr: sp.Expr) -> Range:
+    """Exact inf and sup of expr over the reals (Piecewise handled piece by piece)."""
+    cands = [c for piece, where in pieces(expr) for c in _candidates(piece, where)]
+    key = lambda c: float(sp.N(c.value, _DIGITS))  # noqa: E731
+    low, high = min(key(c) for c in cands), max(key(c) for c in cands)
+    # Where the same value is both attained and approached, attained wins.
+    inf = sorted((c for c in cands if key(c) == low), key=lambda c: not c.attained)[0]
+    sup = sorted((c for c in cands if key(c) == high), key=lambda c: not c.attained)[0]
+    return Range(inf, sup)
+
+
+def derivative_range(name: str, **params: float) -> Range:
+    """inf and sup of f' over the reals, each with where it is attained or approached."""
+    return real_range(derivative(name, **params))
+
+
+def output_range(name: str, **params: float) -> Range:
+    """inf and sup of f over the reals, each with where it is attained or approached."""
+    return real_range(expression(name, **params))
+
+
+def limits_at_infinity(name: str, order: int = 0, **params: float) -> tuple[sp.Expr, sp.Expr]:
+    """(lim_{x->-oo}, lim_{x->+oo}) of f (order 0) or of its order-th derivative."""
+    expr = expression(name, **params) if order == 0 else derivative(name, order, **params)
+    return _limits(expr)
+
+
+@lru_cache(maxsize=None)
+def _limits(expr: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
+    found = {}
+    for piece, where in pieces(expr):
+        if where.inf == -sp.oo:
+            found[-1] = sp.limit(piece, x, -sp.oo)
+        if where.sup == sp.oo:
+            found[1] = sp.limit(piece, x, sp.oo)
+    return found[-1], found[1]
