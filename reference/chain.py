@@ -74,7 +74,9 @@ def chain_gradient(name: str, x: object, W: object, b: object, dtype=None, **par
     return ChainGradient(value, sign, log_abs, stacked)
 
 
-def torch_chain_gradient(name: str, x: object, W: object, b: object, dtype=torch.float64, **params: float) -> torch.Tensor:
+def torch_chain_gradient(
+    name: str, x: object, W: object, b: object, dtype=torch.float64, **params: float
+) -> torch.Tensor:
     """dy/dW1 per input by torch autograd through torch's own activation op."""
     spec = get(name)
     bound = spec.bind(**params)

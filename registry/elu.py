@@ -4,7 +4,6 @@ from decimal import Decimal
 
 import numpy as np
 import sympy as sp
-import torch
 import torch.nn.functional as F
 
 from registry.spec import Activation, Param
@@ -40,24 +39,29 @@ SPEC = Activation(
     kinks=(0.0,),
 )
 
-_A, _L = float(SELU_ALPHA), float(SELU_SCALE)
-# selu(-inf) = -lambda01 alpha01, the exact product rounded once (_L * _A would round twice).
-_SELU_FLOOR = -float(Decimal(SELU_SCALE) * Decimal(SELU_ALPHA))
+_L = float(SELU_SCALE)
+# lambda01 alpha01, the exact product rounded once (float(l) * float(a) would round twice).
+_LA = float(Decimal(SELU_SCALE) * Decimal(SELU_ALPHA))
 
 
 def selu_f(x):
     # lambda01 * x exceeds the float64 range only where the exact value does too: inf is right.
     with np.errstate(over="ignore"):
-        return _L * numpy_f(x, _A)
+        return np.where(x > 0, _L * x, numpy_f(x, _LA))
+
+
+def selu_df(x):
+    return np.where(x > 0, _L, numpy_df(x, _LA))
+
 
 SELU = Activation(
     name="selu",
     formula=r"\mathrm{selu}(x) = \lambda_{01}\,\mathrm{elu}_{\alpha_{01}}(x)",
     sympy_expr=lambda x: sp.Rational(SELU_SCALE) * sympy_expr(x, sp.Rational(SELU_ALPHA)),
     numpy_f=selu_f,
-    numpy_df=lambda x: _L * numpy_df(x, _A),
+    numpy_df=selu_df,
     torch_f=F.selu,
-    limits_f=lambda: (_SELU_FLOOR, np.inf),
+    limits_f=lambda: (-_LA, np.inf),
     limits_df=lambda: (0.0, _L),
     kinks=(0.0,),
 )

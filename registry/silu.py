@@ -7,7 +7,6 @@ import torch.nn.functional as F
 from registry.numeric import logistic_parts
 from registry.spec import Activation
 
-
 _DEEP = -708.0
 
 

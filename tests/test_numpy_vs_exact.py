@@ -48,7 +48,9 @@ def check_against_exact(name, fn, xs, params):
         exact = exact_fn(name, float(v), **params)
         err = theory.ulp_error(g, exact, xs.dtype.type)
         budget = allowed_error(name, fn, xs.dtype.type, float(v), exact, params)
-        assert err <= budget, f"{name} {fn}({v!r}) = {g!r}, exact {mpmath.nstr(exact, 20)}: {err:.3g} ulp > {budget:.3g}"
+        assert err <= budget, (
+            f"{name} {fn}({v!r}) = {g!r}, exact {mpmath.nstr(exact, 20)}: {err:.3g} ulp > {budget:.3g}"
+        )
         worst = max(worst, (err, budget, float(v)), key=lambda w: w[0])
     return worst
 

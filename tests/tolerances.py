@@ -19,10 +19,17 @@ ULPS = {np.float16: 0.51, np.float32: 0.51, np.float64: 4.0}
 COND = {("silu", "df"): 1.0, ("gelu", "df"): 1.0}
 SUBNORMAL = {np.float64: 1.0}
 
-# torch autograd vs the NumPy derivative: absolute difference, in units of the dtype's eps
-# (both are O(1) functions; relative differences in the tails are the framework audit's job).
-TORCH_ABS_EPS = {np.float32: 8.0, np.float64: 8.0}
+# torch autograd vs the NumPy derivative: |torch - numpy| <= k * eps * max(1, |x|, |f'(x)|).
+# torch's formulas (s (1 + x (1 - s)) for silu', alpha e^x for elu') carry absolute errors of a
+# few eps times their largest term, which is at most max(1, |x|, |f'(x)|). Relative differences
+# in the tails are the framework audit's job (A01-A09).
+TORCH_ABS_EPS = {np.float32: 4.0, np.float64: 4.0}
+# Documented torch behaviour outside that bound: softplus(x) = x for x > threshold (20), so its
+# gradient is exactly 1 there; in float64 the exact 1 - sigmoid(-x) differs from 1 until ~37.
+TORCH_SOFTPLUS_THRESHOLD = 20.0
 
 # Deep chain: float routes against each other (relative), log-magnitude against mpmath (absolute in log).
 CHAIN_RTOL = {np.float64: 1e-9}
+# A product that lands among the subnormals keeps an absolute, not a relative, precision.
+CHAIN_ATOL_SUBNORMALS = 4
 LOG_MAGNITUDE_ATOL = 1e-9

@@ -1,8 +1,24 @@
 """Exact layer: sympy expressions, derivatives, ranges, limits and chain-rule products."""
 
-from theory.chain import ChainModel, chain_gradient, chain_gradient_product, chain_model, check_depth
-from theory.mp import exact_activation, exact_derivative, mp_eval, ulp, ulp_error
-from theory.ranges import Extremum, Range, derivative_range, limits_at_infinity, output_range, real_range
+from theory.chain import (
+    ChainModel,
+    chain_gradient,
+    chain_gradient_mp,
+    chain_gradient_product,
+    chain_model,
+    check_depth,
+    with_activation,
+)
+from theory.mp import exact_activation, exact_derivative, mp_callable, mp_eval, ulp, ulp_error
+from theory.ranges import (
+    Extremum,
+    Range,
+    derivative_range,
+    limits_at_infinity,
+    one_sided_limit,
+    output_range,
+    real_range,
+)
 from theory.symbolic import derivative, exact_param, expression, x
 
 __all__ = [
@@ -10,6 +26,7 @@ __all__ = [
     "Extremum",
     "Range",
     "chain_gradient",
+    "chain_gradient_mp",
     "chain_gradient_product",
     "chain_model",
     "check_depth",
@@ -20,10 +37,13 @@ __all__ = [
     "exact_param",
     "expression",
     "limits_at_infinity",
+    "mp_callable",
     "mp_eval",
+    "one_sided_limit",
     "output_range",
     "real_range",
     "ulp",
     "ulp_error",
+    "with_activation",
     "x",
 ]

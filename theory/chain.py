@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import sympy as sp
 
-from theory.symbolic import expression
+from theory.mp import mp_callable
+from theory.symbolic import derivative, expression
 from theory.symbolic import x as _x
 
 f = sp.Function("f")
@@ -38,7 +39,7 @@ def check_depth(n: object) -> int:
     return n
 
 
-@lru_cache(maxsize=None)
+@cache
 def chain_model(n: int) -> ChainModel:
     """The model's forward pass built symbolically, with f an undefined sympy Function."""
     check_depth(n)
@@ -58,8 +59,40 @@ def chain_gradient(n: int, name: str | None = None, **params: float) -> sp.Expr:
     grad = sp.diff(model.y, model.W[1])
     if name is None:
         return grad
-    body = expression(name, **params)
-    return grad.subs(f, sp.Lambda(_x, body)).doit()
+    return with_activation(grad, name, **params)
+
+
+def with_activation(expr: sp.Expr, name: str, **params: float) -> sp.Expr:
+    """expr with f(u) -> f's expression at u and f'(u) -> its derivative at u.
+
+    For a Piecewise f the result nests each layer's condition inside the next one's, so its
+    size grows exponentially with depth; numeric work uses ``chain_gradient_mp`` instead.
+    """
+    body, slope = expression(name, **params), derivative(name, **params)
+    expr = _mark_derivatives(expr)
+    expr = expr.replace(fprime, lambda arg: slope.subs(_x, arg))
+    return expr.replace(f, lambda arg: body.subs(_x, arg))
+
+
+fprime = sp.Function("fprime")
+
+
+def _mark_derivatives(expr: sp.Expr) -> sp.Expr:
+    """Subs(Derivative(f(t), t), t, u) -> fprime(u): sympy's own chain-rule output, renamed."""
+    return expr.replace(
+        lambda e: isinstance(e, sp.Subs) and isinstance(e.expr, sp.Derivative), lambda e: fprime(e.point[0])
+    )
+
+
+def chain_gradient_mp(n: int, name: str, **params: float):
+    """dy/dW1 as sympy derived it, evaluated by mpmath with f and f' of the activation:
+    a function of (x, W1..Wn, b1..bn) as mpf values."""
+    model = chain_model(check_depth(n))
+    functions = {
+        "f": mp_callable(expression(name, binary=True, **params), (_x,)),
+        "fprime": mp_callable(derivative(name, binary=True, **params), (_x,)),
+    }
+    return mp_callable(_mark_derivatives(chain_gradient(n)), (model.x, *model.W[1:], *model.b[1:]), functions)
 
 
 def chain_gradient_product(n: int) -> sp.Expr:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import mpmath
 import numpy as np
 import sympy as sp
 
 from registry import round_to
-
 from theory.symbolic import derivative, expression, x
 
 START_DPS = 50
@@ -55,20 +54,16 @@ def _without_cancellation(expr: sp.Expr) -> sp.Expr:
         lambda e: _log1p(e.args[0] - 1),
     )
     return expr.replace(
-        lambda e: e.is_Add and sp.S.NegativeOne in e.args and any(isinstance(t, sp.exp) for t in e.args) and len(e.args) == 2,
+        lambda e: (
+            e.is_Add and sp.S.NegativeOne in e.args and any(isinstance(t, sp.exp) for t in e.args) and len(e.args) == 2
+        ),
         lambda e: _expm1(next(t for t in e.args if isinstance(t, sp.exp)).args[0]),
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def _compiled(expr: sp.Expr):
-    mapping = {
-        "erfc": _erfc,
-        "_erfc_of_minus": lambda a: _erfc(-a),
-        "_log1p": mpmath.log1p,
-        "_expm1": mpmath.expm1,
-    }
-    return sp.lambdify(x, _without_cancellation(expr), modules=[mapping, "mpmath"])
+    return mp_callable(expr, x)
 
 
 def mp_eval(expr: sp.Expr, at: float) -> mpmath.mpf:
@@ -131,3 +126,15 @@ def ulp_error(computed: float, exact: mpmath.mpf, dtype) -> float:
         return 0.0 if computed == float(rounded) else float("inf")
     with mpmath.workdps(60):
         return float(abs(mpmath.mpf(computed) - exact) / ulp(exact, dtype))
+
+
+def mp_callable(expr: sp.Expr, symbols: tuple, functions: dict | None = None) -> object:
+    """expr as an mpmath function of ``symbols`` (evaluated at the caller's working precision);
+    ``functions`` maps the names of undefined sympy functions in expr to callables."""
+    mapping = dict(functions or {}) | {
+        "erfc": _erfc,
+        "_erfc_of_minus": lambda a: _erfc(-a),
+        "_log1p": mpmath.log1p,
+        "_expm1": mpmath.expm1,
+    }
+    return sp.lambdify(symbols, _without_cancellation(expr), modules=[mapping, "mpmath"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import mpmath
 import sympy as sp
@@ -105,6 +105,7 @@ def mp_value(g: sp.Expr, at: sp.Float) -> mpmath.mpf:
         return sp.lambdify(x, g, modules="mpmath")(mpmath.mpf(str(at)))
 
 
+@cache
 def real_range(expr: sp.Expr) -> Range:
     """Exact inf and sup of expr over the reals (Piecewise handled piece by piece)."""
     cands = [c for piece, where in pieces(expr) for c in _candidates(piece, where)]
@@ -132,7 +133,7 @@ def limits_at_infinity(name: str, order: int = 0, **params: float) -> tuple[sp.E
     return _limits(expr)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _limits(expr: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
     found = {}
     for piece, where in pieces(expr):
@@ -141,3 +142,19 @@ def _limits(expr: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
         if where.sup == sp.oo:
             found[1] = sp.limit(piece, x, sp.oo)
     return found[-1], found[1]
+
+
+def one_sided_limit(expr: sp.Expr, at: float, side: str) -> sp.Expr:
+    """lim expr as x -> at from side '+' or '-', taken on the piece that applies on that side.
+
+    sympy's limit() of a Piecewise at a breakpoint ignores the side (sympy 1.14 gives
+    lim_{x->0+} of relu' as 0), so the piece is chosen here first.
+    """
+    if side not in ("+", "-"):
+        raise ValueError(f"side must be '+' or '-', got {side!r}")
+    at = sp.nsimplify(at)
+    near = sp.Interval.open(at, at + 1) if side == "+" else sp.Interval.open(at - 1, at)
+    for piece, where in pieces(expr):
+        if sp.Intersection(where, near) != sp.S.EmptySet:
+            return sp.limit(piece, x, at, side)
+    raise ArithmeticError(f"no piece of {expr} applies on side {side} of {at}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import sympy as sp
 
@@ -21,7 +21,7 @@ def _key(name: str, params: dict) -> tuple:
     return name, tuple(sorted(spec.bind(**params).items()))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _expression(name: str, bound: tuple, binary: bool) -> sp.Expr:
     as_rational = sp.Rational if binary else exact_param
     return get(name).sympy_expr(x, **{k: as_rational(v) for k, v in bound})
@@ -36,7 +36,7 @@ def expression(name: str, binary: bool = False, **params: float) -> sp.Expr:
     return _expression(*_key(name, params), binary)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _derivative(name: str, bound: tuple, binary: bool, order: int) -> sp.Expr:
     return sp.diff(_expression(name, bound, binary), x, order)
 
@@ -46,5 +46,5 @@ def derivative(name: str, order: int = 1, binary: bool = False, **params: float)
     if isinstance(order, bool) or not isinstance(order, int):
         raise TypeError(f"order must be an int >= 1, got {order!r}")
     if order < 1:
-        raise ValueError(f"order must be >= 1, got {order}")
+        raise ValueError(f"order must be an int >= 1, got {order}")
     return _derivative(*_key(name, params), binary, order)

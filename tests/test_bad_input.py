@@ -1,0 +1,90 @@
+"""Bad input gets a clear error naming the valid choices."""
+
+import numpy as np
+import pytest
+import torch
+
+import reference
+import theory
+from registry import ACTIVATIONS
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: reference.activation("swish2", 1.0),
+        lambda: reference.derivative("RELU", 1.0),
+        lambda: reference.torch_derivative("nope", torch.zeros(1)),
+        lambda: theory.expression("nope"),
+        lambda: theory.derivative_range(None),
+    ],
+)
+def test_unknown_activation_is_a_value_error_listing_the_valid_names(call):
+    with pytest.raises(ValueError, match="valid: " + ", ".join(ACTIVATIONS)):
+        call()
+
+
+def test_unknown_parameter_is_a_value_error_naming_the_valid_ones():
+    with pytest.raises(ValueError, match=r"leaky_relu has no parameter alpha; valid: slope in \[0.0, 1.0\)"):
+        reference.activation("leaky_relu", 1.0, alpha=0.1)
+    with pytest.raises(ValueError, match="sigmoid has no parameter slope; valid: none"):
+        reference.derivative("sigmoid", 1.0, slope=0.1)
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "message"),
+    [
+        ("leaky_relu", {"slope": 1.0}, r"slope=1.0 is out of range: slope in \[0.0, 1.0\)"),
+        ("leaky_relu", {"slope": -0.1}, r"slope=-0.1 is out of range"),
+        ("elu", {"alpha": 0.0}, r"alpha=0.0 is out of range: alpha in \(0.0, 1000.0\]"),
+        ("elu", {"alpha": float("nan")}, r"alpha=nan is out of range"),
+    ],
+)
+def test_out_of_range_parameter_is_a_value_error_naming_the_range(name, params, message):
+    with pytest.raises(ValueError, match=message):
+        reference.derivative(name, 1.0, **params)
+
+
+def test_non_numeric_parameter_is_a_type_error():
+    with pytest.raises(TypeError, match="slope must be a real number"):
+        reference.activation("leaky_relu", 1.0, slope="0.1")
+    with pytest.raises(TypeError, match="slope must be a real number"):
+        reference.activation("leaky_relu", 1.0, slope=True)
+
+
+@pytest.mark.parametrize("depth", [0, -3])
+def test_depth_below_one_is_a_value_error(depth):
+    with pytest.raises(ValueError, match="depth must be an int >= 1"):
+        theory.chain_gradient(depth)
+
+
+@pytest.mark.parametrize("depth", [True, 2.0, "3", None])
+def test_non_integer_or_bool_depth_is_a_type_error(depth):
+    with pytest.raises(TypeError, match="depth must be an int >= 1"):
+        theory.chain_gradient(depth)
+
+
+def test_chain_with_no_layer_or_mismatched_biases_is_a_value_error():
+    with pytest.raises(ValueError, match="depth >= 1"):
+        reference.chain_gradient("tanh", np.array([1.0]), [], [])
+    with pytest.raises(ValueError, match="one entry per layer"):
+        reference.chain_gradient("tanh", np.array([1.0]), [1.0, 2.0], [0.0])
+    with pytest.raises(ValueError, match="one entry per layer"):
+        reference.torch_chain_gradient("tanh", [1.0], [1.0, 2.0], [0.0])
+
+
+@pytest.mark.parametrize("bad", [np.array([1, 2]), np.array([True]), np.array([1 + 2j]), True, "1.0"])
+def test_non_float_input_is_a_type_error_naming_the_float_dtypes(bad):
+    with pytest.raises(TypeError, match="float16, float32, float64"):
+        reference.derivative("relu", bad)
+
+
+def test_non_float_tensor_is_a_type_error():
+    with pytest.raises(TypeError, match="float16, bfloat16, float32, float64"):
+        reference.torch_derivative("relu", torch.tensor([1, 2]))
+
+
+@pytest.mark.parametrize(("order", "error"), [(0, ValueError), (1.0, TypeError), (True, TypeError)])
+def test_derivative_order_must_be_a_positive_int(order, error):
+    with pytest.raises(error, match="order must be an int >= 1"):
+        theory.derivative("tanh", order)

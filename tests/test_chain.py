@@ -1,0 +1,117 @@
+"""dy/dW1 of the width-1 chain: sympy from the model, the closed-form product, NumPy manual
+backprop, its log-magnitude, torch autograd and mpmath all agree."""
+
+from functools import cache
+
+import mpmath
+import numpy as np
+import pytest
+import sympy as sp
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+import reference
+import theory
+from registry import ACTIVATIONS
+from tests import tolerances
+from tests.strategies import ACTIVATION_NAMES
+
+moderate = st.floats(-3.0, 3.0, allow_subnormal=False)
+
+
+@pytest.mark.parametrize("n", range(1, 7))
+def test_sympy_chain_gradient_equals_the_closed_form_product(n):
+    assert sp.simplify((theory.chain_gradient(n) - theory.chain_gradient_product(n)).doit()) == 0
+
+
+@cache
+def exact_chain(name: str, n: int):
+    return theory.chain_gradient_mp(n, name)
+
+
+def exact_pre_activations(name, x, W, b):
+    f = theory.mp_callable(theory.expression(name), (theory.x,))
+    a, zs = mpmath.mpf(x), []
+    for w, c in zip(W, b):
+        zs.append(mpmath.mpf(w) * a + mpmath.mpf(c))
+        a = f(zs[-1])
+    return zs
+
+
+@pytest.mark.parametrize("name", ACTIVATION_NAMES)
+@given(n=st.integers(1, 6), data=st.data())
+def test_chain_routes_agree_with_sympy_for_small_depth(name, n, data):
+    x = data.draw(moderate, label="x")
+    W = data.draw(st.lists(moderate, min_size=n, max_size=n), label="W")
+    b = data.draw(st.lists(moderate, min_size=n, max_size=n), label="b")
+    with mpmath.workdps(50):
+        kinks = ACTIVATIONS[name].kinks
+        # Within rounding of a kink the float forward pass may land on the other side.
+        zs = exact_pre_activations(name, x, W, b)
+        assume(all(abs(z - k) > 1e-9 for z in zs for k in kinks))
+        exact = exact_chain(name, n)(*(mpmath.mpf(v) for v in (x, *W, *b)))
+        fprime = theory.mp_callable(theory.derivative(name), (theory.x,))
+        # torch's f' carries an absolute error (tests/tolerances.py), so each factor a relative
+        # error of that over |f'(z)|; the chain's relative error is at most their sum.
+        eps = np.finfo(np.float64).eps
+        torch_rel = sum(
+            tolerances.TORCH_ABS_EPS[np.float64] * eps * max(1, abs(z), abs(fprime(z))) / abs(fprime(z))
+            for z in zs
+            if fprime(z) != 0
+        )
+    mine = reference.chain_gradient(name, np.array([x]), W, b)
+    theirs = reference.torch_chain_gradient(name, [x], W, b).numpy()
+    if exact == 0:
+        assert mine.value[0] == 0 and theirs[0] == 0 and mine.sign[0] == 0
+        return
+    bound = tolerances.CHAIN_RTOL[np.float64] * abs(exact) + tolerances.CHAIN_ATOL_SUBNORMALS * 2.0**-1074
+    assert abs(mine.value[0] - exact) <= bound
+    assert abs(theirs[0] - exact) <= bound + torch_rel * abs(exact)
+    assert mine.sign[0] == mpmath.sign(exact)
+    assert abs(mine.log_abs[0] - mpmath.log(abs(exact))) <= tolerances.LOG_MAGNITUDE_ATOL
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh"])
+def test_log_magnitude_matches_mpmath_where_the_float_product_underflows(name):
+    rng = np.random.default_rng(7)
+    n = 5000
+    # |W| <= 0.8 and f' <= 1: |dy/dW1| <= 0.8^4999 < 1e-484, below every float64.
+    W, b, x = rng.uniform(0.2, 0.8, n), rng.uniform(-0.5, 0.5, n), 0.7
+    mine = reference.chain_gradient(name, np.array([x]), W, b)
+    assert mine.value[0] == 0.0 and np.isfinite(mine.log_abs[0])
+    with mpmath.workdps(50):
+        fprime = theory.mp_callable(theory.derivative(name), (theory.x,))
+        zs = exact_pre_activations(name, x, W, b)
+        log_exact = sum(mpmath.log(abs(fprime(z))) for z in zs)
+        log_exact += sum(mpmath.log(abs(mpmath.mpf(w))) for w in W[1:]) + mpmath.log(x)
+    assert abs(mine.log_abs[0] - log_exact) <= tolerances.LOG_MAGNITUDE_ATOL * n
+    torch_value = reference.torch_chain_gradient(name, [x], W, b).numpy()[0]
+    assert torch_value == 0.0
+
+
+@pytest.mark.parametrize("name", ACTIVATION_NAMES)
+def test_log_magnitude_does_not_underflow_at_depth_ten_thousand(name):
+    rng = np.random.default_rng(3)
+    n = 10_000
+    W, b = rng.uniform(0.5, 1.0, n), rng.uniform(0.1, 0.5, n)
+    g = reference.chain_gradient(name, np.array([0.9]), W, b)
+    # Positive weights, biases and input keep every pre-activation positive: no zero factor.
+    assert np.isfinite(g.log_abs[0]) and g.sign[0] == 1
+    if abs(g.value[0]) >= np.finfo(np.float64).tiny:
+        assert np.exp(g.log_abs[0]) == pytest.approx(g.value[0], rel=1e-9)
+    else:
+        assert g.log_abs[0] < np.log(np.finfo(np.float64).tiny)
+
+
+@given(data=st.data())
+def test_numpy_and_torch_chains_agree_at_depth_200(data):
+    name = data.draw(st.sampled_from(ACTIVATION_NAMES), label="name")
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
+    W, b, x = rng.normal(0, 1.0, 200), rng.normal(0, 0.1, 200), rng.normal(0, 1.0, 16)
+    mine = reference.chain_gradient(name, x, W, b).value
+    theirs = reference.torch_chain_gradient(name, x, W, b).numpy()
+    # Relative agreement where both are normal floats; where one has underflowed to 0 or to a
+    # subnormal the other must be tiny as well.
+    normal = (np.abs(mine) >= np.finfo(np.float64).tiny) & (np.abs(theirs) >= np.finfo(np.float64).tiny)
+    np.testing.assert_allclose(mine[normal], theirs[normal], rtol=1e-6)
+    assert np.all(np.abs(mine[~normal]) < 1e-300) and np.all(np.abs(theirs[~normal]) < 1e-300)

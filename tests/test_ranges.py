@@ -1,0 +1,68 @@
+"""derivative_range and output_range: the stated inf/sup bound every value and are tight."""
+
+import mpmath
+import numpy as np
+import pytest
+import sympy as sp
+from hypothesis import given, target
+
+import theory
+from tests.strategies import ACTIVATION_NAMES, floats_of
+
+RANGES = {"f": (theory.output_range, theory.exact_activation), "df": (theory.derivative_range, theory.exact_derivative)}
+
+
+@pytest.mark.parametrize("which", RANGES)
+@pytest.mark.parametrize("name", ACTIVATION_NAMES)
+@given(at=floats_of(np.float64, allow_nan=False, allow_infinity=False))
+def test_every_value_lies_in_the_stated_range(name, which, at):
+    range_of, exact = RANGES[which]
+    r = range_of(name)
+    value = exact(name, at)
+    slack = mpmath.mpf(10) ** -45  # the 50-digit extremum of a numeric root, rounded
+    with mpmath.workdps(60):
+        if r.inf.value.is_finite:
+            lo = mpmath.mpf(str(sp.N(r.inf.value, 60)))
+            target(-min(float(value - lo), 1e300), label="approach inf")
+            assert value >= lo - slack if r.inf.attained else value > lo - slack
+        if r.sup.value.is_finite:
+            hi = mpmath.mpf(str(sp.N(r.sup.value, 60)))
+            target(max(float(value - hi), -1e300), label="approach sup")
+            assert value <= hi + slack if r.sup.attained else value < hi + slack
+
+
+@pytest.mark.parametrize("which", RANGES)
+@pytest.mark.parametrize("name", ACTIVATION_NAMES)
+def test_extremes_are_attained_where_stated_or_approached_at_infinity(name, which):
+    range_of, _ = RANGES[which]
+    g = theory.expression(name) if which == "f" else theory.derivative(name)
+    r = range_of(name)
+    for ext in (r.inf, r.sup):
+        at = ext.at
+        if ext.attained and isinstance(at, sp.Set):
+            point = at.inf + 1 if at.inf.is_finite else at.sup - 1
+            assert sp.simplify(g.subs(theory.x, point) - ext.value) == 0
+        elif ext.attained:
+            assert abs(sp.N(g.subs(theory.x, at) - ext.value, 50)) < 1e-45
+        elif at in (sp.oo, -sp.oo):
+            assert ext.value in theory.limits_at_infinity(name, 0 if which == "f" else 1)
+        else:  # approached at a finite open end of a piece
+            assert ext.value in (theory.one_sided_limit(g, at, "-"), theory.one_sided_limit(g, at, "+"))
+
+
+@pytest.mark.parametrize(
+    ("name", "inf", "sup"),
+    [("sigmoid", 0, sp.Rational(1, 4)), ("tanh", 0, 1), ("relu", 0, 1), ("elu", 0, 1)],
+)
+def test_closed_form_derivative_ranges(name, inf, sup):
+    r = theory.derivative_range(name)
+    assert (r.inf.value, r.sup.value) == (inf, sup)
+    assert r.inf.closed_form and r.sup.closed_form
+
+
+def test_silu_derivative_extremes_are_numeric_roots_marked_as_such():
+    r = theory.derivative_range("silu")
+    assert not r.sup.closed_form and not r.inf.closed_form
+    # silu'' vanishes there, to the 50 digits the root is given with.
+    second = theory.derivative("silu", 2)
+    assert abs(sp.N(second.subs(theory.x, r.sup.at), 50)) < 1e-45
