@@ -34,11 +34,10 @@ def normal_cdf(x):
     """
     xc = np.clip(x, -_CLIP, _CLIP)
     p, e = two_product(xc, R_HI)
-    t = -p
     d = -(e + xc * R_LO)
-    tail = _erfc(-x * R_HI).astype(np.float64)
-    corrected = _erfc(t).astype(np.float64) - d * _TWO_OVER_SQRT_PI * _gauss(xc)
-    return np.where(np.abs(x) < _CLIP, corrected, tail) / 2.0
+    # Beyond the clip the correction is 0, and erfc needs the unclipped argument.
+    t = np.where(np.abs(x) < _CLIP, -p, -x * R_HI)
+    return (_erfc(t).astype(np.float64) - d * _TWO_OVER_SQRT_PI * _gauss(xc)) / 2.0
 
 
 def numpy_f(x):

@@ -10,24 +10,29 @@ from registry.spec import Activation
 _DEEP = -708.0
 
 
-def _deep_log_sigmoid(x):
-    """log sigma(x) = x - log1p(e^x) on x < -708 (other entries get a dummy point)."""
-    xd = np.where(x < _DEEP, x, _DEEP - 1.0)
-    return xd, xd - np.log1p(np.exp(xd))
+def _deep(x, mask, log_factor):
+    """-exp(log(log_factor(x)) + log sigma(x)) on x[mask] (x < -708), the log of sigma being
+    x - log1p(e^x): no subnormal intermediate is ever multiplied."""
+    xd = x[mask]
+    return -np.exp(np.log(log_factor(xd)) + xd - np.log1p(np.exp(xd)))
 
 
 def numpy_f(x):
-    # Below -708 sigma(x) is subnormal (and so is the result), and x * sigma(x) would magnify its rounding |x|-fold;
-    # there the product goes through logs: -exp(log|x| + log sigma(x)).
-    xd, log_s = _deep_log_sigmoid(x)
-    return np.where(x < _DEEP, -np.exp(np.log(-xd) + log_s), x * logistic_parts(x)[0])
+    # Below -708 sigma(x) is subnormal (and so is the result), and x * sigma(x) would magnify
+    # its rounding |x|-fold; there the product goes through logs.
+    out = x * logistic_parts(x)[0]
+    deep = x < _DEEP
+    out[deep] = _deep(x, deep, np.negative)
+    return out
 
 
 def numpy_df(x):
     s, s_neg, _ = logistic_parts(x)
+    out = s * (1.0 + x * s_neg)
     # On x < -708, 1 - sigma(x) is 1 in float64 and x sigma^2 < 10^-600: f' = sigma(x)(1 + x).
-    xd, log_s = _deep_log_sigmoid(x)
-    return np.where(x < _DEEP, -np.exp(np.log(-1.0 - xd) + log_s), s * (1.0 + x * s_neg))
+    deep = x < _DEEP
+    out[deep] = _deep(x, deep, lambda xd: -1.0 - xd)
+    return out
 
 
 SPEC = Activation(
