@@ -1,6 +1,6 @@
 """Numeric layer: hand-written NumPy kernels and torch (library ops + autograd)."""
 
-from reference.chain import ChainGradient, chain_gradient, forward, torch_chain_gradient
+from reference.chain import ChainGradient, chain_gradient, forward, log_gradient_by_depth, torch_chain_gradient
 from reference.numpy_ops import activation, derivative
 from reference.torch_ops import torch_activation, torch_derivative
 
@@ -10,6 +10,7 @@ __all__ = [
     "chain_gradient",
     "derivative",
     "forward",
+    "log_gradient_by_depth",
     "torch_activation",
     "torch_chain_gradient",
     "torch_derivative",

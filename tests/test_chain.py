@@ -1,12 +1,11 @@
 """dy/dW1 of the width-1 chain: sympy from the model, the closed-form product, NumPy manual
-backprop, its log-magnitude, torch autograd and mpmath all agree."""
+backprop, its log-magnitude, torch autograd and mpmath all agree (the closed form itself is S02)."""
 
 from functools import cache
 
 import mpmath
 import numpy as np
 import pytest
-import sympy as sp
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
@@ -16,12 +15,10 @@ from registry import ACTIVATIONS
 from tests import tolerances
 from tests.strategies import ACTIVATION_NAMES
 
+# Calibrates the instruments (the routes agree); establishes no claim.
+pytestmark = pytest.mark.instrument
+
 moderate = st.floats(-3.0, 3.0, allow_subnormal=False)
-
-
-@pytest.mark.parametrize("n", range(1, 7))
-def test_sympy_chain_gradient_equals_the_closed_form_product(n):
-    assert sp.simplify((theory.chain_gradient(n) - theory.chain_gradient_product(n)).doit()) == 0
 
 
 @cache

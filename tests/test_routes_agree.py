@@ -12,6 +12,9 @@ import theory
 from tests import tolerances
 from tests.strategies import ACTIVATION_NAMES, float_arrays, params_for
 
+# Calibrates the instruments (the routes agree); establishes no claim.
+pytestmark = pytest.mark.instrument
+
 TORCH_DTYPES = (np.float32, np.float64)
 
 

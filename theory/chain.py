@@ -87,7 +87,13 @@ def _mark_derivatives(expr: sp.Expr) -> sp.Expr:
 def chain_gradient_mp(n: int, name: str, **params: float):
     """dy/dW1 as sympy derived it, evaluated by mpmath with f and f' of the activation:
     a function of (x, W1..Wn, b1..bn) as mpf values."""
-    model = chain_model(check_depth(n))
+    return _chain_gradient_mp(check_depth(n), name, tuple(sorted(params.items())))
+
+
+@cache
+def _chain_gradient_mp(n: int, name: str, params: tuple):
+    params = dict(params)
+    model = chain_model(n)
     functions = {
         "f": mp_callable(expression(name, binary=True, **params), (_x,)),
         "fprime": mp_callable(derivative(name, binary=True, **params), (_x,)),

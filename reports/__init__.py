@@ -1,0 +1,1 @@
+"""Ledger, evidence, results.json and the report: everything that turns test outcomes into a record."""

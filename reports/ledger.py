@@ -1,0 +1,103 @@
+"""claims.toml, the ledger: every claim with id, source, quote, statement, verdicts, correction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import tomllib
+
+LEDGER_PATH = Path(__file__).resolve().parent.parent / "claims.toml"
+VERDICTS = ("supported", "refuted", "conditional", "inconclusive", "not-checkable", "pending")
+NEEDS_CORRECTION = ("refuted", "conditional")
+
+
+class LedgerError(ValueError):
+    """claims.toml is malformed: the message names the claim and the field."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: str
+    source: str
+    quote: str
+    statement: str
+    math: str | None
+    float: str | None
+    correction: str | None
+    reason: str | None
+    reconstructed: str | None
+    span: str | None
+
+    @property
+    def pending(self) -> bool:
+        return "pending" in (self.math, self.float)
+
+    @property
+    def checkable(self) -> bool:
+        return not self.pending and {self.math, self.float} != {"not-checkable"}
+
+
+def _claim(entry: dict, sources: dict) -> Claim:
+    cid = entry.get("id", "?")
+    for key in ("id", "source", "quote", "statement"):
+        if not isinstance(entry.get(key), str) or not entry[key].strip():
+            raise LedgerError(f"claim {cid}: field {key!r} must be a non-empty string")
+    if entry["source"] not in sources:
+        raise LedgerError(f"claim {cid}: source {entry['source']!r} is not in [sources]: {', '.join(sources)}")
+    verdict = entry.get("verdict", {})
+    for kind in ("math", "float"):
+        value = verdict.get(kind)
+        if value is not None and value not in VERDICTS:
+            raise LedgerError(f"claim {cid}: verdict.{kind} = {value!r}; valid: {', '.join(VERDICTS)}")
+    if verdict.get("math") is None and verdict.get("float") is None:
+        raise LedgerError(f"claim {cid}: needs verdict.math or verdict.float")
+    if any(verdict.get(k) in NEEDS_CORRECTION for k in ("math", "float")) and not entry.get("correction"):
+        raise LedgerError(f"claim {cid}: a refuted or conditional verdict needs a correction")
+    if "not-checkable" in verdict.values() and not entry.get("reason"):
+        raise LedgerError(f"claim {cid}: a not-checkable verdict needs a reason")
+    return Claim(
+        id=entry["id"],
+        source=entry["source"],
+        quote=entry["quote"].strip(),
+        statement=entry["statement"].strip(),
+        math=verdict.get("math"),
+        float=verdict.get("float"),
+        correction=(entry.get("correction") or "").strip() or None,
+        reason=(entry.get("reason") or "").strip() or None,
+        reconstructed=entry.get("reconstructed"),
+        span=entry.get("span"),
+    )
+
+
+@dataclass(frozen=True)
+class Ledger:
+    sources: dict
+    claims: dict[str, Claim]
+
+    def __getitem__(self, cid: str) -> Claim:
+        if cid not in self.claims:
+            raise LedgerError(f"unknown claim id {cid!r}; the ledger has {', '.join(self.claims)}")
+        return self.claims[cid]
+
+
+def parse(text: str) -> Ledger:
+    """The ledger from TOML text; malformed entries are a LedgerError."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise LedgerError(f"claims.toml is not valid TOML: {err}") from err
+    sources = data.get("sources", {})
+    claims: dict[str, Claim] = {}
+    for entry in data.get("claim", []):
+        claim = _claim(entry, sources)
+        if claim.id in claims:
+            raise LedgerError(f"claim {claim.id} appears twice")
+        claims[claim.id] = claim
+    return Ledger(sources, claims)
+
+
+@cache
+def load(path: Path = LEDGER_PATH) -> Ledger:
+    return parse(Path(path).read_text(encoding="utf-8"))

@@ -1,0 +1,147 @@
+"""pytest plugin: maps tests to claims by marker, collects outcomes, examples and evidence,
+writes results.json and prints the claim table."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from reports import evidence
+from reports.ledger import load
+from reports.results import build, dumps, provenance, write_atomically
+
+DEFAULT_RESULTS = Path("reports") / "out" / "results.json"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("activation-claims")
+    group.addoption("--results", default=None, help=f"where to write results.json (default: {DEFAULT_RESULTS})")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "claim(id): the claims.toml id this test establishes")
+    config.addinivalue_line("markers", "instrument: checks that the routes agree; establishes no claim")
+    config.pluginmanager.register(ClaimsPlugin(config), "activation-claims")
+
+
+def full_run(config: pytest.Config) -> bool:
+    """Only a run of the whole suite can tell that a claim has no test."""
+    narrowed = config.getoption("keyword") or config.getoption("markexpr") or config.getoption("deselect")
+    default_args = [str(config.rootpath / p) for p in config.getini("testpaths")]
+    return not narrowed and config.args in (default_args, [], [str(config.rootpath)])
+
+
+def invocation() -> str:
+    """The command line as a user would retype it."""
+    program = Path(sys.argv[0]).name
+    program = "python -m pytest" if program == "__main__.py" else program
+    return " ".join([program, *(shlex.quote(a) for a in sys.argv[1:])])
+
+
+def outcome_mark(claim: dict) -> str:
+    """yes / NOT REPRODUCED / not run / - (nothing to reproduce), as the table and report show it."""
+    tests = claim["tests"]
+    if claim["reproduced"] is None:
+        return "-"
+    if not tests or all(t["outcome"] == "not run" for t in tests):
+        return "not run"
+    return "yes" if claim["reproduced"] else "NOT REPRODUCED"
+
+
+class ClaimsPlugin:
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.ledger = load()
+        self.claim_of: dict[str, str] = {}
+        self.tests: dict[str, dict] = {}
+        self.examples: dict[str, int] = {}
+        self.started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        self.t0 = time.perf_counter()
+        self.results: dict | None = None
+        self.path = Path(config.getoption("--results") or config.rootpath / DEFAULT_RESULTS)
+        evidence.clear()
+
+    def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config, items: list) -> None:
+        errors = []
+        for item in items:
+            marks = list(item.iter_markers("claim"))
+            if not marks and item.get_closest_marker("instrument") is None:
+                errors.append(f"{item.nodeid}: no claim marker (mark it claim('Sxx') or instrument)")
+            for mark in marks:
+                if len(mark.args) != 1 or mark.args[0] not in self.ledger.claims:
+                    errors.append(f"{item.nodeid}: claim marker {mark.args} names no claim in claims.toml")
+                else:
+                    self.claim_of[item.nodeid] = mark.args[0]
+        if full_run(config):
+            tested = set(self.claim_of.values())
+            errors += [
+                f"claim {c.id} has no test" for c in self.ledger.claims.values() if c.id not in tested and not c.pending
+            ]
+        if errors:
+            raise pytest.UsageError("claims ledger and tests disagree:\n  " + "\n  ".join(errors))
+
+    @pytest.hookimpl(hookwrapper=True, trylast=True)
+    def pytest_runtest_call(self, item: pytest.Item):
+        """Count the examples Hypothesis ran, chained onto its own statistics collector."""
+        from hypothesis.statistics import collector
+
+        previous = collector.value
+
+        def note(stats: dict) -> None:
+            phases = [v for k, v in stats.items() if k.endswith("-phase") and isinstance(v, dict)]
+            cases = [c for p in phases for c in p.get("test-cases", [])]
+            self.examples[item.nodeid] = sum(1 for c in cases if c.get("status") in ("valid", "interesting"))
+            if previous is not None:
+                previous(stats)
+
+        with collector.with_value(note):
+            yield
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.nodeid not in self.claim_of:
+            return
+        entry = self.tests.setdefault(report.nodeid, {"nodeid": report.nodeid, "outcome": "passed", "duration_s": 0.0})
+        entry["duration_s"] = round(entry["duration_s"] + report.duration, 3)
+        if report.failed:
+            entry["outcome"] = "failed"
+        elif report.skipped and entry["outcome"] == "passed":
+            entry["outcome"] = "skipped"
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if not self.claim_of:
+            return
+        by_claim: dict[str, list] = {}
+        for nodeid, cid in self.claim_of.items():
+            test = dict(self.tests.get(nodeid, {"nodeid": nodeid, "outcome": "not run", "duration_s": 0.0}))
+            test["examples"] = self.examples.get(nodeid)
+            by_claim.setdefault(cid, []).append(test)
+        from hypothesis import settings
+
+        prov = provenance(
+            self.config.rootpath,
+            profile=settings.get_current_profile_name(),
+            seed=self.config.getoption("hypothesis_seed", None),
+            started=self.started,
+            duration_s=time.perf_counter() - self.t0,
+            command=invocation(),
+        )
+        self.results = build(self.ledger, by_claim, evidence.recorded(), prov)
+        write_atomically(self.path, dumps(self.results))
+
+    def pytest_terminal_summary(self, terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+        if self.results is None:
+            return
+        tr = terminalreporter
+        tr.section("claims")
+        tr.write_line(f"{'id':5s} {'math':14s} {'float':14s} reproduced")
+        for claim in self.results["claims"]:
+            mark = outcome_mark(claim)
+            v = claim["verdict"]
+            line = f"{claim['id']:5s} {v['math'] or '-':14s} {v['float'] or '-':14s} {mark}"
+            tr.write_line(line, red=mark == "NOT REPRODUCED", green=mark == "yes")
+        tr.write_line(f"results: {self.path}")
