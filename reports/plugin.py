@@ -21,6 +21,7 @@ DEFAULT_RESULTS = Path("reports") / "out" / "results.json"
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("activation-claims")
     group.addoption("--results", default=None, help=f"where to write results.json (default: {DEFAULT_RESULTS})")
+    group.addoption("--ledger", default=None, help="the claims ledger to check against (default: claims.toml)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -32,8 +33,12 @@ def pytest_configure(config: pytest.Config) -> None:
 def full_run(config: pytest.Config) -> bool:
     """Only a run of the whole suite can tell that a claim has no test."""
     narrowed = config.getoption("keyword") or config.getoption("markexpr") or config.getoption("deselect")
-    default_args = [str(config.rootpath / p) for p in config.getini("testpaths")]
-    return not narrowed and config.args in (default_args, [], [str(config.rootpath)])
+    if narrowed:
+        return False
+    if config.args_source == pytest.Config.ArgsSource.TESTPATHS:
+        return True
+    whole = {config.rootpath.resolve(), *((config.rootpath / p).resolve() for p in config.getini("testpaths"))}
+    return bool(config.args) and all(Path(a).resolve() in whole for a in config.args)
 
 
 def invocation() -> str:
@@ -56,7 +61,8 @@ def outcome_mark(claim: dict) -> str:
 class ClaimsPlugin:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
-        self.ledger = load()
+        ledger = config.getoption("--ledger")
+        self.ledger = load(Path(ledger)) if ledger else load()
         self.claim_of: dict[str, str] = {}
         self.tests: dict[str, dict] = {}
         self.examples: dict[str, int] = {}
@@ -113,7 +119,7 @@ class ClaimsPlugin:
             entry["outcome"] = "skipped"
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        if not self.claim_of:
+        if not self.claim_of or self.config.getoption("collectonly"):
             return
         by_claim: dict[str, list] = {}
         for nodeid, cid in self.claim_of.items():
