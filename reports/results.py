@@ -116,3 +116,30 @@ def without_volatile(results: dict) -> dict:
     if isinstance(results, list):
         return [without_volatile(v) for v in results]
     return results
+
+
+class ResultsError(ValueError):
+    """A results.json that cannot be reported: the message says what is wrong with it."""
+
+
+def read(path: Path, ledger: Ledger) -> dict:
+    """results.json, checked: valid JSON, this schema, every claim id known to the ledger."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ResultsError(f"cannot read {path}: {err.strerror}") from err
+    try:
+        results = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ResultsError(f"{path} is not valid JSON (truncated?): {err.msg} at line {err.lineno}") from err
+    if not isinstance(results, dict) or results.get("schema") != SCHEMA:
+        found = results.get("schema") if isinstance(results, dict) else type(results).__name__
+        raise ResultsError(f"{path} has schema {found!r}; this version reads {SCHEMA!r}")
+    for key in ("provenance", "claims"):
+        if key not in results:
+            raise ResultsError(f"{path} has no {key!r} section")
+    unknown = [c.get("id") for c in results["claims"] if c.get("id") not in ledger.claims]
+    if unknown:
+        raise ResultsError(f"{path} names claims the ledger does not have: {', '.join(map(str, unknown))}")
+    return results

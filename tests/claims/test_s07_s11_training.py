@@ -65,14 +65,20 @@ def dead_first_layer_net():
     return net
 
 
-def train(net, make, steps: int = 300):
+def train(net, make, steps: int = 300) -> list[float]:
+    """Train in place; returns unit 0's largest pre-activation over the inputs, every 10 steps."""
     x, y = regression_data()
     opt = make(net.parameters())
-    for _ in range(steps):
+    trace = []
+    for step in range(steps + 1):
+        if step % 10 == 0:
+            trace.append(float((x @ net[0].weight[0] + net[0].bias[0]).max().detach()))
+        if step == steps:
+            break
         opt.zero_grad()
         torch.nn.functional.mse_loss(net(x), y).backward()
         opt.step()
-    return net
+    return trace
 
 
 @pytest.mark.claim("S11")
@@ -92,7 +98,7 @@ def test_s11_a_first_layer_unit_dead_on_every_input_never_moves():
         net = dead_first_layer_net()
         w0, b0 = net[0].weight[0].detach().clone(), net[0].bias[0].detach().clone()
         assert torch.all(x @ w0 + b0 < 0)
-        train(net, make)
+        trace = train(net, make)
         w1, b1 = net[0].weight[0].detach(), net[0].bias[0].detach()
         unchanged = torch.equal(w0, w1) and torch.equal(b0, b1)
         still_dead = bool(torch.all(x @ w1 + b1 < 0))
@@ -103,6 +109,7 @@ def test_s11_a_first_layer_unit_dead_on_every_input_never_moves():
                 "weights_bitwise_unchanged": unchanged,
                 "still_dead": still_dead,
                 "bias_after": float(b1),
+                "max_pre_activation_every_10_steps": trace,
             }
         )
         assert still_dead
@@ -127,14 +134,15 @@ def test_s11_a_dead_unit_in_a_deeper_layer_comes_back_when_the_layer_below_train
         layer2.weight[:] = 0.5
         layer2.bias[1] = 0.0
         h = torch.relu(layer1(x))
-        layer2.bias[0] = -(h @ layer2.weight[0]).max() - 0.01
+        layer2.bias[0] = -(h @ layer2.weight[0]).max() - 0.3
         out.weight[0] = torch.tensor([0.0, 1.0])
     params = [*layer1.parameters(), *layer2.parameters(), *out.parameters()]
     opt = torch.optim.SGD(params, lr=0.01)
-    revived_at = None
+    revived_at, trace = None, []
     for step in range(1, 501):
         z = layer2(torch.relu(layer1(x)))
-        if revived_at is None and bool((z[:, 0] > 0).any()):
+        trace.append(float(z[:, 0].max().detach()))
+        if bool((z[:, 0] > 0).any()):
             revived_at = step
             break
         opt.zero_grad()
@@ -146,6 +154,6 @@ def test_s11_a_dead_unit_in_a_deeper_layer_comes_back_when_the_layer_below_train
         "S11",
         "counterexample",
         label="a layer-2 unit dead on every input comes back",
-        example={"revived_at_step": revived_at, "optimizer": "SGD lr 0.01", "inputs": 64},
+        example={"revived_at_step": revived_at, "optimizer": "SGD lr 0.01", "inputs": 64, "max_pre_activation": trace},
     )
     assert revived_at is not None

@@ -1,0 +1,117 @@
+"""activation-claims verify | report: run the suite, write results.json and the HTML report."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from reports.ledger import load
+from reports.results import ResultsError, read, write_atomically
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_OUT = ROOT / "reports" / "out"
+PROFILES = ("ci", "dev", "thorough")
+REPRODUCE = "activation-claims report --profile {profile}"
+
+
+class Progress:
+    """One status line on a terminal: tests done of total and the claim being checked."""
+
+    def __init__(self, stream) -> None:
+        self.stream, self.total, self.done, self.claim_of = stream, 0, 0, {}
+
+    def pytest_collection_finish(self, session) -> None:
+        self.total = len(session.items)
+        for item in session.items:
+            mark = item.get_closest_marker("claim")
+            self.claim_of[item.nodeid] = mark.args[0] if mark else "instruments"
+
+    def pytest_runtest_logreport(self, report) -> None:
+        if report.when != "teardown":
+            return
+        self.done += 1
+        name = report.nodeid.split("::")[-1][:60]
+        self.stream.write(f"\r\x1b[K[{self.done}/{self.total}] {self.claim_of.get(report.nodeid, '')}: {name}")
+        self.stream.flush()
+
+    def pytest_sessionfinish(self) -> None:
+        self.stream.write("\r\x1b[K")
+        self.stream.flush()
+
+
+def verify(profile: str, results: Path) -> int:
+    """Run the suite through pytest with the claims plugin; pytest's exit code."""
+    import pytest
+
+    if not (ROOT / "tests").is_dir():
+        print(
+            f"error: the test suite is not beside the package ({ROOT / 'tests'}); "
+            "install from a clone with pip install -e .",
+            file=sys.stderr,
+        )
+        return 2
+    os.environ["HYPOTHESIS_PROFILE"] = profile
+    plugins = [Progress(sys.stderr)] if sys.stderr.isatty() else []
+    args = [str(ROOT / "tests"), f"--rootdir={ROOT}", "-p", "no:cacheprovider", "-qq", f"--results={results}"]
+    return int(pytest.main(args, plugins=plugins))
+
+
+def build_report(results_path: Path, out: Path, profile: str) -> int:
+    """Render index.html from results.json, then write both into out atomically; 1 if a claim
+    is not reproduced (the report is still written), 2 if results.json cannot be reported."""
+    from reports.page import render
+    from reports.plugin import outcome_mark
+
+    ledger = load()
+    try:
+        results = read(results_path, ledger)
+        page = render(
+            results, ledger, REPRODUCE.format(profile=results["provenance"].get("hypothesis_profile", profile))
+        )
+    except ResultsError as err:
+        print(f"error: {err}; nothing written", file=sys.stderr)
+        return 2
+    raw = Path(results_path).read_text(encoding="utf-8")
+    write_atomically(out / "results.json", raw)
+    write_atomically(out / "index.html", page)
+    failed = [c["id"] for c in results["claims"] if outcome_mark(c) in ("NOT REPRODUCED", "not run")]
+    print(f"report: {out / 'index.html'} ({len(page.encode()) / 1e6:.2f} MB)")
+    if failed:
+        print(f"not reproduced (failed or not run): {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="activation-claims", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    v = sub.add_parser("verify", help="run the suite and write results.json")
+    v.add_argument("--profile", choices=PROFILES, default="ci")
+    v.add_argument("--results", type=Path, default=DEFAULT_OUT / "results.json")
+    r = sub.add_parser(
+        "report", help="run the suite (or read results.json) and write DIR/index.html and DIR/results.json"
+    )
+    r.add_argument("--profile", choices=PROFILES, default="ci")
+    r.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    r.add_argument("--from-results", type=Path, default=None, help="report an existing results.json instead of running")
+    args = parser.parse_args(argv)
+
+    if args.command == "verify":
+        return verify(args.profile, args.results)
+    if args.from_results is not None:
+        return build_report(args.from_results, args.out, args.profile)
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = Path(tmp) / "results.json"
+        code = verify(args.profile, fresh)
+        if not fresh.exists():
+            print("error: the suite wrote no results.json (see the output above); nothing written", file=sys.stderr)
+            return code or 2
+        built = build_report(fresh, args.out, args.profile)
+    return built or (1 if code else 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

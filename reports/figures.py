@@ -1,0 +1,136 @@
+"""Figures as inline SVG (matplotlib), deterministic: fixed hash salt, no date, no random ids."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+import reference  # noqa: E402
+import theory  # noqa: E402
+from registry import ACTIVATIONS  # noqa: E402
+
+STYLE = {
+    "svg.hashsalt": "activation-claims",
+    "svg.fonttype": "none",  # text stays text: smaller, selectable, searchable
+    "font.size": 9,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+}
+
+
+def to_svg(fig) -> str:
+    """The figure as an <svg> element (no XML prolog, no metadata date)."""
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
+    plt.close(fig)
+    text = buffer.getvalue()
+    return text[text.index("<svg") :]
+
+
+def activation_panels() -> str:
+    """f and f' for each activation on [-6, 6], with the exact inf and sup of f' marked."""
+    with plt.rc_context(STYLE):
+        names = list(ACTIVATIONS)
+        cols = 3
+        fig, axes = plt.subplots((len(names) + cols - 1) // cols, cols, figsize=(9, 2.4 * ((len(names) + 2) // 3)))
+        xs = np.linspace(-6, 6, 241)
+        for ax, name in zip(axes.flat, names):
+            r = theory.derivative_range(name)
+            ax.plot(xs, reference.activation(name, xs), label="f(x)", color="#1f4e79")
+            ax.plot(xs, reference.derivative(name, xs), label="f'(x)", color="#c0504d")
+            for ext, word in ((r.inf, "inf"), (r.sup, "sup")):
+                ax.axhline(ext.as_float(), color="#c0504d", linestyle="--", linewidth=0.8)
+                ax.annotate(
+                    f"{word} f' = {ext.as_float():.4g}" + ("" if ext.attained else " (not attained)"),
+                    (xs[0], ext.as_float()),
+                    fontsize=7,
+                    color="#c0504d",
+                    va="bottom",
+                )
+            ax.set_title(name)
+            ax.set_ylim(-1.6, 2.2)
+            ax.set_xlabel("x (pre-activation, dimensionless)")
+        for ax in list(axes.flat)[len(names) :]:
+            ax.axis("off")
+        axes.flat[0].legend(loc="upper left", fontsize=7)
+        fig.suptitle("Each activation f and its derivative f'; dashed: exact inf and sup of f' over the reals")
+        fig.tight_layout()
+        return to_svg(fig)
+
+
+def decay_with_depth(table: dict) -> str:
+    """log10|dy/dW1| against depth, one panel per weight scheme (S05's table evidence)."""
+    rows = table["rows"]
+    schemes = list(dict.fromkeys(r["scheme"] for r in rows))
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(1, len(schemes), figsize=(9, 3.4), sharey=False)
+        for ax, scheme in zip(np.atleast_1d(axes), schemes):
+            for r in (r for r in rows if r["scheme"] == scheme):
+                depths = [int(d) for d in r["log10_abs_dy_dW1"]]
+                values = [float(v) if not isinstance(v, str) else -np.inf for v in r["log10_abs_dy_dW1"].values()]
+                ax.plot(depths, values, marker="o", markersize=2.5, linewidth=1, label=r["activation"])
+            ax.set_xscale("log")
+            ax.axhline(np.log10(np.finfo(np.float64).smallest_subnormal), color="k", linestyle=":", linewidth=0.8)
+            ax.annotate("smallest float64", (1, -323.3), fontsize=7, va="bottom")
+            ax.set_title(scheme, fontsize=8)
+            ax.set_xlabel("depth n (layers)")
+            ax.set_ylabel("log10 |dy/dW1|")
+        np.atleast_1d(axes)[-1].legend(fontsize=7, ncol=2)
+        fig.suptitle("Gradient with respect to the first weight against depth (exact log-magnitude, never underflows)")
+        fig.tight_layout()
+        return to_svg(fig)
+
+
+def zero_depths(table: dict) -> str:
+    """First depth at which dy/dW1 is exactly 0, per activation, dtype and library (S06)."""
+    rows = table["rows"]
+    labels = [f"{r['activation']}\n{r['dtype']}" for r in rows]
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(9, 3.2))
+        at = np.arange(len(rows))
+        limit = 10_000
+        for shift, library, color in ((-0.2, "numpy", "#1f4e79"), (0.2, "torch", "#c0504d")):
+            heights = [r[library] if r[library] is not None else limit for r in rows]
+            bars = ax.bar(at + shift, heights, width=0.38, color=color, label=library)
+            for bar, r in zip(bars, rows):
+                text = str(r[library]) if r[library] is not None else "none ≤ 1e4"
+                ax.annotate(
+                    text, (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center", fontsize=7, va="bottom"
+                )
+        ax.set_yscale("log")
+        ax.set_xticks(at, labels, fontsize=7)
+        ax.set_ylabel("first depth n with dy/dW1 == 0")
+        ax.set_title("Where the gradient becomes exactly zero (W_i = 1, b_i = 0, x = 1)")
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        return to_svg(fig)
+
+
+def dead_relu_traces(table: dict, revival: dict | None) -> str:
+    """Largest pre-activation of a dead first-layer ReLU unit during training, per optimizer;
+    and the deeper-layer unit that comes back (S11)."""
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
+        for r in table["rows"]:
+            trace = r["max_pre_activation_every_10_steps"]
+            axes[0].plot(np.arange(len(trace)) * 10, trace, label=r["optimizer"], linewidth=1)
+        axes[0].axhline(0, color="k", linewidth=0.8)
+        axes[0].set_xlabel("training step")
+        axes[0].set_ylabel("max over inputs of z (unit 0)")
+        axes[0].set_title("first hidden layer: dead on every input", fontsize=8)
+        axes[0].legend(fontsize=6)
+        if revival is not None:
+            trace = revival["example"]["max_pre_activation"]
+            axes[1].plot(np.arange(1, len(trace) + 1), trace, marker="o", markersize=3, color="#c0504d")
+            axes[1].axhline(0, color="k", linewidth=0.8)
+            axes[1].set_xlabel("training step")
+            axes[1].set_ylabel("max over inputs of z (unit 0, layer 2)")
+            axes[1].set_title(f"second layer: back after {revival['example']['revived_at_step']} steps", fontsize=8)
+        fig.suptitle("Dead ReLU units under training (torch float32)")
+        fig.tight_layout()
+        return to_svg(fig)

@@ -1,0 +1,158 @@
+"""The report: built from results.json, self-contained, deterministic, atomic, and clear about bad input."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from reports import cli
+from reports.results import write_atomically
+
+# Checks the report machinery; establishes no claim.
+pytestmark = pytest.mark.instrument
+
+ROOT = Path(__file__).resolve().parent.parent
+SUBSET = ("tests/claims/test_s17_s18_optimisation.py", "tests/claims/test_s07_s11_training.py")
+
+
+@pytest.fixture(scope="module")
+def small_results(tmp_path_factory) -> Path:
+    """results.json of a small real run (two claim files), made once for this module."""
+    out = tmp_path_factory.mktemp("run") / "results.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *SUBSET, f"--results={out}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return out
+
+
+def build(results: Path, out: Path) -> int:
+    return cli.main(["report", "--from-results", str(results), "--out", str(out)])
+
+
+def test_report_is_written_and_is_self_contained(small_results, tmp_path):
+    code = build(small_results, tmp_path)
+    assert code == 1  # claims outside the subset were not run: reported, and the exit status says so
+    page = (tmp_path / "index.html").read_text()
+    assert json.loads((tmp_path / "results.json").read_text()) == json.loads(small_results.read_text())
+    assert '<table id="ledger">' in page and "<math" in page and "<svg" in page
+    assert "<script" not in page and 'http-equiv="Content-Security-Policy"' in page
+    for needle in ('src="http', "src='http", "@import", "url(http"):
+        assert needle not in page
+    assert 'href="#S17"' in page and "verdict-" in page  # the annotated answer links to the claims
+    assert "@software{" in page
+
+
+def test_two_builds_from_the_same_results_are_byte_identical(small_results, tmp_path):
+    build(small_results, tmp_path / "a")
+    build(small_results, tmp_path / "b")
+    assert (tmp_path / "a" / "index.html").read_bytes() == (tmp_path / "b" / "index.html").read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("mangle", "message"),
+    [
+        (lambda t: t[: len(t) // 2], "not valid JSON"),
+        (lambda t: t.replace("activation-claims/results/1", "other/9"), "has schema 'other/9'"),
+        (lambda t: t.replace('"id": "S17"', '"id": "S77"'), "claims the ledger does not have: S77"),
+    ],
+)
+def test_a_bad_results_file_is_a_clear_error_and_leaves_the_previous_report(
+    small_results, tmp_path, capsys, mangle, message
+):
+    out = tmp_path / "out"
+    build(small_results, out)
+    before = (out / "index.html").read_bytes()
+    bad = tmp_path / "bad.json"
+    bad.write_text(mangle(small_results.read_text()))
+    assert build(bad, out) == 2
+    assert message in capsys.readouterr().err
+    assert (out / "index.html").read_bytes() == before
+    assert json.loads((out / "results.json").read_text()) == json.loads(small_results.read_text())
+
+
+def test_an_interrupted_write_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatch):
+    target = tmp_path / "index.html"
+    target.write_text("old")
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_atomically(target, "new")
+    assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["index.html"]
+
+
+def chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def page_requests(netlog: Path) -> list[str]:
+    """URLs the page itself asked the network for: URL_REQUEST_START_JOB events whose initiator
+    is the page (the browser's own update and time checks carry initiator 'not an origin')."""
+    text = netlog.read_text(errors="replace").rstrip()
+    try:
+        log = json.loads(text)
+    except json.JSONDecodeError:  # a log cut short at exit lacks its closing brackets
+        log = json.loads(text.rstrip(",") + "]}")
+    start_job = log["constants"]["logEventTypes"]["URL_REQUEST_START_JOB"]
+    starts = [e.get("params", {}) for e in log["events"] if e["type"] == start_job]
+    return [
+        p["url"]
+        for p in starts
+        if "url" in p and p.get("initiator") != "not an origin" and not p["url"].startswith(("file:", "data:"))
+    ]
+
+
+def run_browser(browser: str, page: str, tmp: Path, *extra: str) -> tuple[subprocess.CompletedProcess, list[str]]:
+    netlog = tmp / "netlog.json"
+    flags = [
+        browser,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-default-apps",
+        "--mute-audio",
+        f"--user-data-dir={tmp / 'profile'}",
+        f"--log-net-log={netlog}",
+        "--window-size=1280,1600",
+    ]
+    done = subprocess.run([*flags, *extra, page], capture_output=True, text=True, timeout=120)
+    return done, page_requests(netlog)
+
+
+def test_the_page_renders_in_a_real_browser_without_network(small_results, tmp_path):
+    browser = chromium()
+    if browser is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must have chromium: .ci/run installs Debian's chromium")
+        pytest.skip("no chromium on this machine (apt-get install chromium); CI always runs this test")
+    # The detector itself: a page with a remote image is caught.
+    probe = tmp_path / "probe" / "probe.html"
+    probe.parent.mkdir()
+    probe.write_text('<html><body><img src="http://example.invalid/x.png"></body></html>')
+    _, requests = run_browser(browser, probe.as_uri(), probe.parent, "--dump-dom")
+    assert requests == ["http://example.invalid/x.png"]
+
+    build(small_results, tmp_path / "site")
+    page = (tmp_path / "site" / "index.html").as_uri()
+    dom, requests = run_browser(browser, page, tmp_path / "site", "--dump-dom")
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    assert '<table id="ledger">' in dom.stdout and "<math" in dom.stdout and "<svg" in dom.stdout
+    assert requests == [], f"the page made network requests: {requests[:5]}"
+    shot = tmp_path / "shot.png"
+    run_browser(browser, page, tmp_path / "shot", f"--screenshot={shot}")
+    assert shot.stat().st_size > 10_000  # a real rendering, not a blank page
