@@ -1,10 +1,17 @@
 """S07, S11: what optimizers do with an exactly-zero gradient, and whether dead ReLUs recover (torch float32)."""
 
+import numpy as np
 import pytest
+import sympy as sp
 import torch
+from hypothesis import given
+from hypothesis import strategies as st
 
+import reference
+import theory
 from reports import evidence
 from tests.claims.verdicts import establishes
+from tests.strategies import DTYPES, floats_of
 
 OPTIMIZERS = {
     "SGD": lambda p: torch.optim.SGD(p, lr=0.1),
@@ -82,11 +89,17 @@ def train(net, make, steps: int = 300) -> list[float]:
 
 
 @pytest.mark.claim("S11")
-def test_s11_relu_derivative_is_exactly_zero_for_non_positive_pre_activation():
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+@given(data=st.data())
+def test_s11_relu_derivative_is_exactly_zero_for_non_positive_pre_activation_in_every_route(dtype, data):
     establishes("S11", math="conditional", float="conditional")
-    z = torch.tensor([-1e30, -1.0, -1e-40, -0.0, 0.0], requires_grad=True)
-    torch.relu(z).sum().backward()
-    assert torch.equal(z.grad, torch.zeros(5))
+    z = data.draw(floats_of(dtype, allow_nan=False).filter(lambda v: v <= 0), label="z")
+    assert reference.derivative("relu", np.asarray(z, dtype=dtype)) == 0
+    t = torch.tensor([float(z)], dtype=getattr(torch, np.dtype(dtype).name), requires_grad=True)
+    torch.relu(t).sum().backward()
+    assert t.grad.item() == 0
+    if np.isfinite(z):
+        assert theory.derivative("relu").subs(theory.x, sp.Rational(float(z))) == 0
 
 
 @pytest.mark.claim("S11")

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import sympy as sp
 import torch
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import reference
@@ -86,9 +86,19 @@ def test_s10_correction_relu_chain_gradient_is_x_times_weights_gated_by_active_u
     b = data.draw(st.lists(st.floats(-3, 3), min_size=n, max_size=n), label="b")
     with mpmath.workdps(30):
         exact = theory.chain_gradient_mp(n, "relu")(*(mpmath.mpf(v) for v in (x, *W, *b)))
-        a, gate = mpmath.mpf(x), 1
+        a, gate, zs = mpmath.mpf(x), 1, []
         for w, c in zip(W, b):
             z = mpmath.mpf(w) * a + mpmath.mpf(c)
+            zs.append(z)
             gate *= 1 if z > 0 else 0
             a = max(z, 0)
         assert exact == mpmath.mpf(x) * mpmath.fprod(mpmath.mpf(w) for w in W[1:]) * gate
+    # The NumPy and torch chains give the same, to float rounding, and exact zeros where gated off
+    # (away from the kink: within rounding of z = 0 the float forward pass may fall on either side).
+    assume(all(abs(z) > 1e-9 for z in zs))
+    expected = float(exact)
+    for value in (
+        reference.chain_gradient("relu", np.array([x]), W, b).value[0],
+        reference.torch_chain_gradient("relu", [x], W, b).item(),
+    ):
+        assert value == pytest.approx(expected, rel=1e-12, abs=1e-300) and (value == 0) == (expected == 0)
