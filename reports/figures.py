@@ -134,3 +134,36 @@ def dead_relu_traces(table: dict, revival: dict | None) -> str:
         fig.suptitle("Dead ReLU units under training (torch float32)")
         fig.tight_layout()
         return to_svg(fig)
+
+
+X_LIMIT = 1e38
+
+
+def audit_errors(series_by_activation: dict[str, dict], dtype: str) -> str:
+    """Worst ulps (log) against x (symlog) for torch and the NumPy reference, one panel per activation."""
+    names = list(series_by_activation)
+    with plt.rc_context(STYLE):
+        cols = 3
+        fig, axes = plt.subplots((len(names) + cols - 1) // cols, cols, figsize=(9, 2.3 * ((len(names) + 2) // 3)))
+        for ax, name in zip(axes.flat, names):
+            for library, color in (("torch", "#c0504d"), ("numpy", "#1f4e79")):
+                series = series_by_activation[name].get(f"{library} {dtype}", {})
+                pts = [(-a, u) for a, u in series.get("negative", [])] + [(a, u) for a, u in series.get("positive", [])]
+                # symlog cannot place ticks past ~1e300; beyond 1e38 every entry is saturated anyway
+                pts = sorted(p for p in pts if abs(p[0]) <= X_LIMIT)
+                if pts:
+                    xs, us = zip(*pts)
+                    ax.plot(xs, np.maximum(us, 1e-3), "-", linewidth=0.8, color=color, label=library)
+            ax.set_xscale("symlog", linthresh=1.0)
+            ax.set_xlim(-X_LIMIT, X_LIMIT)
+            ax.set_yscale("log")
+            ax.axhline(4, color="k", linestyle=":", linewidth=0.8)
+            ax.set_title(name, fontsize=8)
+            ax.set_xlabel("x")
+            ax.set_ylabel("error (ulps)")
+        for ax in list(axes.flat)[len(names) :]:
+            ax.axis("off")
+        axes.flat[0].legend(fontsize=7)
+        fig.suptitle(f"{dtype}: |f'(x) computed - exact| in ulps, worst per log-|x| bin, |x| <= 1e38 (dotted: 4 ulps)")
+        fig.tight_layout()
+        return to_svg(fig)

@@ -70,6 +70,8 @@ def evidence_html(items: list[dict]) -> str:
     """Consecutive items of the same kind and fields become one table, one row each."""
     groups: list[tuple[str, list[dict]]] = []
     for item in items:
+        if item["kind"] == "figure":  # the data behind a drawn figure; the figure shows it
+            continue
         row = flatten({"what": item.get("label", ""), **{k: v for k, v in item.items() if k not in ("kind", "label")}})
         if groups and groups[-1][0] == item["kind"] and list(groups[-1][1][0]) == list(row):
             groups[-1][1].append(row)
@@ -184,6 +186,40 @@ def claim_figures(results: dict) -> dict[str, str]:
     return out
 
 
+AUDIT_COLUMNS = ("worst_ulps", "worst_x", "wrongly_zero", "nan_or_inf_for_finite_x")
+
+
+def audit_section(results: dict) -> str:
+    """The audit table (activation x dtype, torch beside the reference) and one figure per dtype."""
+    rows, series = [], {}
+    for claim in results["claims"]:
+        table = _evidence(results, claim["id"], "table", "worst ulps")
+        if table is None:
+            continue
+        figure = _evidence(results, claim["id"], "figure")
+        name = table["rows"][0]["activation"]
+        series[name] = figure["series"] if figure else {}
+        for r in table["rows"]:
+            rows.append(
+                {
+                    "id": claim["id"],
+                    **{k: r[k] for k in ("activation", "dtype", "library")},
+                    **{k: r[k] for k in AUDIT_COLUMNS},
+                }
+            )
+    if not rows:
+        return ""
+    dtypes = list(dict.fromkeys(r["dtype"] for r in rows))
+    figs = "".join(f'<div class="figure">{figures.audit_errors(series, dt)}</div>' for dt in dtypes)
+    return (
+        '<h2 id="audit">Framework audit: torch\'s gradients against the exact derivative</h2>'
+        "<p>Errors in ulps where the exact derivative is a normal float of the dtype; wrongly zero: intervals of the "
+        "sweep where the library returns 0 although the exact value is normal. The NumPy reference of this suite is "
+        "measured the same way beside torch. Verdicts in A01-A09 below.</p>"
+        f"{table_html(rows)}{figs}"
+    )
+
+
 def render(results: dict, ledger: Ledger, command: str) -> str:
     """The whole page as a string; nothing in it depends on the build's time or place."""
     spans = {cid: c.span for cid, c in ledger.claims.items() if c.span}
@@ -210,6 +246,7 @@ torch autograd, and searched for counterexamples with Hypothesis, for real numbe
 grey not checkable or pending). {html.escape(source.get("note", ""))}</p>
 <div class="answer">{annotated(source_text(), results["claims"], spans)}</div>
 <h2 id="ledger-table">The ledger</h2>{ledger_table(results)}
+{audit_section(results)}
 <h2 id="claims">Claims</h2>{sections}
 <h2 id="provenance">Provenance</h2>{table_html(prov_rows)}
 <h2 id="reproduce">Reproduce</h2>

@@ -33,3 +33,8 @@ CHAIN_RTOL = {np.float64: 1e-9}
 # A product that lands among the subnormals keeps an absolute, not a relative, precision.
 CHAIN_ATOL_SUBNORMALS = 4
 LOG_MAGNITUDE_ATOL = 1e-9
+
+# Framework audit (A01-A09): "within a few ulps" of the exact derivative where that is a normal
+# float of the dtype. Four: correctly rounded results are within 0.5, good library code within 1
+# to 2; more means digits lost to cancellation or a shortcut formula.
+AUDIT_FEW_ULPS = 4.0

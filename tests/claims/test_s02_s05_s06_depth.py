@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import sympy as sp
 import torch
-from hypothesis import given
+from hypothesis import given, target
 from hypothesis import strategies as st
 
 import reference
@@ -79,6 +79,7 @@ def test_s05_decays_at_least_geometrically_when_weights_are_below_one_over_sup(n
     x = data.draw(st.floats(-3, 3).filter(lambda v: v != 0), label="x")
     g = reference.chain_gradient(name, np.array([x]), W, b)
     bound = np.log(abs(x)) + np.log(sup) + (n - 1) * np.log(q)
+    target(float(max(g.log_abs[0] - bound, -1e3)), label="log|dy/dW1| - bound (0 = tight)")
     assert g.log_abs[0] <= bound + 1e-9
 
 
