@@ -176,7 +176,8 @@ def _evidence(results: dict, cid: str, kind: str, label_start: str = "") -> dict
 
 def claim_figures(results: dict) -> dict[str, str]:
     """The figures, keyed by the claim they illustrate (each drawn only if its evidence exists)."""
-    out = {"S01": figures.activation_panels()}
+    ranges = _evidence(results, "S01", "table", "exact inf and sup")
+    out = {"S01": figures.activation_panels({r["activation"]: r for r in ranges["rows"]} if ranges else {})}
     if (table := _evidence(results, "S05", "table")) is not None:
         out["S05"] = figures.decay_with_depth(table)
     if (table := _evidence(results, "S06", "table")) is not None:

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 import reference
 import theory
+from registry import ACTIVATIONS
 from reports import evidence
 from tests.claims.verdicts import establishes, find_counterexample, float_threshold
 from tests.strategies import DTYPES, floats_of
@@ -42,6 +43,25 @@ def test_s01_exact_derivative_ranges_of_sigmoid_and_tanh():
         )
     assert theory.derivative_range("sigmoid").contains_open(-1, 1)
     assert not theory.derivative_range("tanh").contains_open(-1, 1)
+    rows = []
+    for name in ACTIVATIONS:  # the same exact ranges for every activation, for the report's figure
+        r = theory.derivative_range(name)
+        rows.append(
+            {
+                "activation": name,
+                **{
+                    f"{side}_{k}": v
+                    for side, ext in (("inf", r.inf), ("sup", r.sup))
+                    for k, v in (
+                        ("value", ext.as_float()),
+                        ("exact", sp.latex(ext.value) if ext.closed_form else "50-digit root"),
+                        ("at", str(ext.at)),
+                        ("attained", ext.attained),
+                    )
+                },
+            }
+        )
+    evidence.record("S01", "table", label="exact inf and sup of f' over the reals, every activation", rows=rows)
 
 
 @pytest.mark.claim("S01")
