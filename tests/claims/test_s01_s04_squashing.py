@@ -12,7 +12,7 @@ import reference
 import theory
 from registry import ACTIVATIONS
 from reports import evidence
-from tests.claims.verdicts import establishes, find_counterexample, float_threshold
+from tests.claims.verdicts import establishes, find_counterexample, find_float_counterexample, float_threshold
 from tests.strategies import DTYPES, floats_of
 
 SQUASHING = ("sigmoid", "tanh")
@@ -81,16 +81,12 @@ def test_s01_tanh_derivative_reaches_one_over_the_reals():
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
 def test_s01_in_floats_tanh_derivative_is_exactly_one_on_an_interval_around_zero(dtype):
     establishes("S01", float="refuted")
-    x = find_counterexample(
+    x = find_float_counterexample(
         "S01",
-        floats_of(dtype, allow_nan=False),
-        lambda v: not in_open(reference.derivative("tanh", v), -1, 1),
-        lambda v: {
-            "activation": "tanh",
-            "dtype": dtype.__name__,
-            "x": float(v),
-            "numpy": float(reference.derivative("tanh", v)),
-        },
+        reference.derivative,
+        "tanh",
+        dtype,
+        lambda v, d: not in_open(d, -1, 1),
         label=f"tanh'(x) outside (-1, 1) in {dtype.__name__} (NumPy)",
     )
     assert reference.derivative("tanh", x) == 1
@@ -155,17 +151,15 @@ def first_x_at_one(name: str, dtype, library: str) -> float:
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
 def test_s03_in_floats_tanh_and_sigmoid_round_to_their_bounds(dtype):
     establishes("S03", float="refuted")
-    x = find_counterexample(
+    x = find_float_counterexample(
         "S03",
-        floats_of(dtype, allow_nan=False, allow_infinity=False),
-        lambda v: not in_open(reference.activation("tanh", v), -1, 1),
-        lambda v: {
-            "activation": "tanh",
-            "dtype": dtype.__name__,
-            "x": float(v),
-            "tanh": float(reference.activation("tanh", v)),
-        },
+        reference.activation,
+        "tanh",
+        dtype,
+        lambda v, f: not in_open(f, -1, 1),
         label=f"tanh(x) outside (-1, 1) in {dtype.__name__}, searched over |x| <= 1e4",
+        low=-1e4,
+        high=1e4,
     )
     assert abs(reference.activation("tanh", x)) == 1
     rows = [

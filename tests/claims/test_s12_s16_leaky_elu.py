@@ -13,7 +13,7 @@ import reference
 import theory
 from registry import ACTIVATIONS
 from reports import evidence
-from tests.claims.verdicts import establishes, find_counterexample, float_threshold
+from tests.claims.verdicts import establishes, find_float_counterexample, float_threshold
 from tests.strategies import DTYPES, floats_of, params_for
 
 x = theory.x
@@ -74,19 +74,22 @@ def test_s13_derivative_is_positive_for_every_negative_x_over_the_reals(name):
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
 def test_s13_in_floats_elu_derivative_underflows_to_exactly_zero(dtype):
     establishes("S13", float="refuted")
-    v = find_counterexample(
+    v = find_float_counterexample(
         "S13",
-        floats_of(dtype, allow_nan=False, allow_infinity=False),
-        lambda t: t < 0 and reference.derivative("elu", t) == 0,
-        lambda t: {
-            "activation": "elu",
-            "alpha": 1.0,
-            "dtype": np.dtype(dtype).name,
-            "x": float(t),
-            "derivative": float(reference.derivative("elu", t)),
-            "exact": mpmath.nstr(theory.exact_derivative("elu", float(t)), 5),
-        },
+        reference.derivative,
+        "elu",
+        dtype,
+        lambda t, d: t < 0 and d == 0,
         label=f"elu'(x) == 0 in {np.dtype(dtype).name}, searched over -1e4 <= x <= 0",
+        low=-1e4,
+        high=0.0,
+    )
+    evidence.record(
+        "S13",
+        "numeric",
+        label="the exact elu' there",
+        x=float(v),
+        exact=mpmath.nstr(theory.exact_derivative("elu", float(v)), 5),
     )
     assert theory.exact_derivative("elu", float(v)) > 0
     numpy_edge = float_threshold(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from hypothesis import find, settings
+from hypothesis.extra.numpy import from_dtype
 
 from reports import evidence
 from reports.ledger import load
@@ -55,3 +56,22 @@ def float_threshold(predicate, lo: float, hi: float, dtype) -> float:
         else:
             a = mid
     return value(b)
+
+
+def find_float_counterexample(claim_id: str, route, name: str, dtype, fails, label: str, low=None, high=None):
+    """The shrunk float x of dtype (finite, in [low, high] if given) where fails(x, route(name, x))
+    holds, for a NumPy route (reference.activation or reference.derivative); recorded as evidence."""
+    dtype = np.dtype(dtype)
+    bounds = {"allow_nan": False, "allow_infinity": False} if low is None else {"min_value": low, "max_value": high}
+    return find_counterexample(
+        claim_id,
+        from_dtype(dtype, **bounds),
+        lambda v: fails(v, route(name, v)),
+        lambda v: {
+            "activation": name,
+            "dtype": dtype.name,
+            "x": float(v),
+            f"numpy_{route.__name__}": float(route(name, v)),
+        },
+        label=label,
+    )
