@@ -163,3 +163,84 @@ def audit_errors(series_by_activation: dict[str, dict], dtype: str) -> str:
         # Fixed margins: tight_layout on nine log/symlog panels costs a second per figure.
         fig.subplots_adjust(left=0.08, right=0.98, bottom=0.07, top=0.92, hspace=0.75, wspace=0.35)
         return to_svg(fig)
+
+
+def _figure(title: str, ncols: int = 1, width: float = 9, height: float = 3.2):
+    fig, axes = plt.subplots(1, ncols, figsize=(width, height))
+    fig.suptitle(title)
+    return fig, np.atleast_1d(axes)
+
+
+def tanh_phase_diagram(data: dict, line: list[dict]) -> str:
+    """chi_1 of tanh over (sigma_w, sigma_b) with the critical line chi_1 = 1 (L03)."""
+    with plt.rc_context(STYLE):
+        fig, (ax,) = _figure("tanh: mean-field phase diagram (chi_1; ordered < 1 < chaotic)", width=6, height=4)
+        sw, sb, chi = np.array(data["sigma_w"]), np.array(data["sigma_b"]), np.array(data["chi_1"])
+        mesh = ax.contourf(sw, sb, np.log(chi), levels=20, cmap="RdBu_r")
+        ax.contour(sw, sb, chi, levels=[1.0], colors="k", linewidths=1.2)
+        ax.plot([r["critical_sigma_w"] for r in line], [r["sigma_b"] for r in line], "ko", markersize=3)
+        fig.colorbar(mesh, ax=ax, label="ln chi_1")
+        ax.set_xlabel("sigma_w (weight scale)")
+        ax.set_ylabel("sigma_b (bias scale)")
+        fig.tight_layout()
+        return to_svg(fig)
+
+
+def series_panels(title: str, panels: list[tuple[str, dict[str, list[float]], str, str]], logy: bool = False) -> str:
+    """Small multiples of line series: (panel title, {label: values by depth}, x label, y label)."""
+    with plt.rc_context(STYLE):
+        fig, axes = _figure(title, ncols=len(panels))
+        for ax, (sub, lines, xlabel, ylabel) in zip(axes, panels):
+            for label, values in lines.items():
+                ax.plot(np.arange(1, len(values) + 1), values, label=label, linewidth=1)
+            if logy:
+                ax.set_yscale("log")
+            ax.set_title(sub, fontsize=8)
+            ax.set_xlabel(xlabel)
+            ax.set_ylabel(ylabel)
+            ax.legend(fontsize=7)
+        fig.tight_layout()
+        return to_svg(fig)
+
+
+def chi1_predicted_vs_simulated(rows: list[dict]) -> str:
+    """Mean-field chi_1 against the simulated per-layer gradient ratio, with 2 standard errors (L03)."""
+    with plt.rc_context(STYLE):
+        fig, (ax,) = _figure("chi_1: mean-field prediction vs finite-width simulation", width=6, height=3.4)
+        for i, r in enumerate(rows):
+            ax.plot([i - 0.25, i + 0.25], [r["chi_1"]] * 2, "k-", linewidth=2, label="predicted" if i == 0 else None)
+            for shift, width, color in ((-0.1, 128, "#c0504d"), (0.1, 512, "#1f4e79")):
+                ax.errorbar(
+                    i + shift,
+                    r[f"simulated_chi_1 width {width}"],
+                    yerr=2 * r[f"standard_error width {width}"],
+                    fmt="o",
+                    color=color,
+                    markersize=3,
+                    label=f"simulated, width {width}" if i == 0 else None,
+                )
+        ax.set_xticks(range(len(rows)), [f"{r['activation']}\nsigma_w={r['sigma_w (torch gain)']:.3g}" for r in rows])
+        ax.set_yscale("log")
+        ax.set_ylabel("|grad z_l|^2 / |grad z_l+1|^2")
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        return to_svg(fig)
+
+
+def jacobian_spread(rows: list[dict]) -> str:
+    """Spread of the Jacobian's log singular values against depth (L06)."""
+    with plt.rc_context(STYLE):
+        fig, (ax,) = _figure("Input-output Jacobian: std of log singular values (width 256)", width=7, height=3.4)
+        for sigma_b in sorted({r["sigma_b"] for r in rows}):
+            sub = [r for r in rows if r["sigma_b"] == sigma_b]
+            depths = [r["depth"] for r in sub]
+            for key, style in (("tanh orthogonal", "-o"), ("tanh gaussian", "--o"), ("relu orthogonal (He)", ":o")):
+                if key in sub[0]:
+                    label = key if key.startswith("relu") else f"{key}, sigma_b={sigma_b:g}, q*={sub[0]['q_star']:.3g}"
+                    ax.plot(depths, [r[key] for r in sub], style, markersize=3, label=label)
+        ax.set_yscale("log")
+        ax.set_xlabel("depth (layers)")
+        ax.set_ylabel("std of log singular values")
+        ax.legend(fontsize=6)
+        fig.tight_layout()
+        return to_svg(fig)

@@ -184,6 +184,59 @@ def claim_figures(results: dict) -> dict[str, str]:
         out["S06"] = figures.zero_depths(table)
     if (table := _evidence(results, "S11", "table")) is not None:
         out["S11"] = figures.dead_relu_traces(table, _evidence(results, "S11", "counterexample"))
+    out.update(literature_figures(results))
+    return out
+
+
+def literature_figures(results: dict) -> dict[str, str]:
+    """L01-L06: each figure drawn from its claim's evidence, where that evidence exists."""
+    out = {}
+    stats = [e for c in results["claims"] if c["id"] == "L01" for e in c["evidence"] if e["kind"] == "statistic"]
+    if stats:
+        lines = {s["activation"]: s["mean_q_by_layer"] for s in stats}
+        out["L01"] = figures.series_panels(
+            "Forward variance over depth at He's gain (mean over seeds)", [("q_l = mean z_l^2", lines, "layer", "q_l")]
+        )
+    grid, line = _evidence(results, "L03", "figure"), _evidence(results, "L03", "table", "tanh critical line")
+    table = _evidence(results, "L03", "table", "mean-field prediction")
+    parts = []
+    if grid is not None and line is not None:
+        parts.append(figures.tanh_phase_diagram(grid, line["rows"]))
+    if table is not None:
+        parts.append(figures.chi1_predicted_vs_simulated(table["rows"]))
+    if parts:
+        out["L03"] = "".join(parts)
+    if (dead := _evidence(results, "L04", "figure")) is not None:
+        out["L04"] = figures.series_panels(
+            "P(ReLU net born dead) against depth",
+            [
+                (
+                    "exact, width 2, one input, no bias",
+                    {"1 - (3/4)^L": dead["exact_width_2"]},
+                    "depth L",
+                    "probability",
+                ),
+                ("Monte Carlo, width 4, biases, 8 inputs", {"fraction dead": dead["fraction"]}, "depth L", "fraction"),
+            ],
+        )
+    means = [e for c in results["claims"] if c["id"] == "L05" for e in c["evidence"] if e["kind"] == "figure"]
+    if means:
+        out["L05"] = figures.series_panels(
+            "Mean activation per layer",
+            [
+                (
+                    "each at its variance-preserving gain"
+                    if "variance-preserving" in e["label"]
+                    else "all at sigma_w = sqrt 2",
+                    {k: v for k, v in e.items() if k not in ("kind", "label")},
+                    "layer",
+                    "mean activation",
+                )
+                for e in means
+            ],
+        )
+    if (spread := _evidence(results, "L06", "table")) is not None:
+        out["L06"] = figures.jacobian_spread(spread["rows"])
     return out
 
 

@@ -1,0 +1,150 @@
+"""The mean-field quantities again, by NumPy Gauss-Hermite quadrature (a second route to
+theory/meanfield.py), and finite-width simulations of deep random networks (torch, float64)."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from reference.numpy_ops import activation, derivative
+from registry import get
+
+_NODES, _WEIGHTS = np.polynomial.hermite_e.hermegauss(160)  # even: no node sits on a kink at 0
+_WEIGHTS = _WEIGHTS / np.sqrt(2 * np.pi)
+
+
+def gauss_moment(name: str, kind: str, q: float | np.ndarray, **params: float) -> np.ndarray:
+    """E[g(sqrt(q) z)], g = f, f^2 or f'^2, by 160-node Gauss-Hermite (exact for polynomials of
+    degree 319; for g with a kink or jump at 0 only to about 1e-3, which the tests state)."""
+    u = np.sqrt(np.asarray(q, dtype=np.float64))[..., None] * _NODES
+    g = {
+        "mean": lambda: activation(name, u, **params),
+        "second": lambda: activation(name, u, **params) ** 2,
+        "slope2": lambda: derivative(name, u, **params) ** 2,
+    }[kind]()
+    return g @ _WEIGHTS
+
+
+def chi1_grid(name: str, sigma_w: np.ndarray, sigma_b: np.ndarray, iterations: int = 300) -> np.ndarray:
+    """chi_1 on a grid (sigma_w, sigma_b arrays of one shape): iterate the variance map, then
+    sigma_w^2 E[f'(sqrt(q*) z)^2]."""
+    q = np.ones_like(sigma_w, dtype=np.float64)
+    for _ in range(iterations):
+        q = sigma_w**2 * gauss_moment(name, "second", q) + sigma_b**2
+    return sigma_w**2 * gauss_moment(name, "slope2", q)
+
+
+def critical_sigma_w(name: str, sigma_b: float, low: float = 0.5, high: float = 4.0) -> float:
+    """sigma_w with chi_1 = 1 by bisection on the Gauss-Hermite chi_1 (chi_1 grows with sigma_w)."""
+    for _ in range(60):
+        mid = (low + high) / 2
+        chi = chi1_grid(name, np.array([mid]), np.array([sigma_b]), iterations=3000)[0]
+        low, high = (mid, high) if chi < 1 else (low, mid)
+    return (low + high) / 2
+
+
+def random_layers(width: int, depth: int, sigma_w: float, sigma_b: float, seed: int, orthogonal: bool = False):
+    """Weights W_l (N x N, variance sigma_w^2 / N, or sigma_w times a Haar orthogonal matrix) and biases."""
+    g = torch.Generator().manual_seed(seed)
+    Ws, bs = [], []
+    for _ in range(depth):
+        if orthogonal:
+            a = torch.randn(width, width, generator=g, dtype=torch.float64)
+            qm, r = torch.linalg.qr(a)
+            W = sigma_w * qm * torch.sign(torch.diagonal(r))
+        else:
+            W = torch.randn(width, width, generator=g, dtype=torch.float64) * sigma_w / width**0.5
+        Ws.append(W)
+        bs.append(torch.randn(width, generator=g, dtype=torch.float64) * sigma_b)
+    return Ws, bs
+
+
+def forward_pre_activations(name: str, x: torch.Tensor, Ws, bs, **params: float) -> list[torch.Tensor]:
+    spec = get(name)
+    bound = spec.bind(**params)
+    zs, h = [], x
+    for W, b in zip(Ws, bs):
+        z = h @ W.T + b
+        zs.append(z)
+        h = spec.torch_f(z, **bound)
+    return zs
+
+
+def second_moment_by_layer(
+    name: str, width: int, depth: int, sigma_w: float, sigma_b: float, seed: int, q0: float = 1.0, **params: float
+) -> np.ndarray:
+    """(1/N) sum_i z_i^2 at each layer for one input with (1/N)|x|^2 = q0."""
+    Ws, bs = random_layers(width, depth, sigma_w, sigma_b, seed)
+    g = torch.Generator().manual_seed(seed + 10_000)
+    x = torch.randn(1, width, generator=g, dtype=torch.float64)
+    x = x / x.pow(2).mean().sqrt() * q0**0.5
+    return np.array([float(z.pow(2).mean()) for z in forward_pre_activations(name, x, Ws, bs, **params)])
+
+
+def gradient_norm_ratios(
+    name: str, width: int, depth: int, sigma_w: float, sigma_b: float, seed: int, q0: float = 1.0, **params: float
+) -> np.ndarray:
+    """|dL/dz_l|^2 / |dL/dz_{l+1}|^2 for l = 1..depth-1, backpropagating a random vector from the top;
+    the input is scaled so that the first pre-activations have second moment q0 (start at q*)."""
+    Ws, bs = random_layers(width, depth, sigma_w, sigma_b, seed)
+    g = torch.Generator().manual_seed(seed + 20_000)
+    x = torch.randn(1, width, generator=g, dtype=torch.float64)
+    x = (x / x.pow(2).mean().sqrt() * max(q0 - sigma_b**2, 0.0) ** 0.5 / sigma_w).requires_grad_(True)
+    zs = forward_pre_activations(name, x, Ws, bs, **params)
+    for z in zs:
+        z.retain_grad()
+    top = torch.randn(1, width, generator=g, dtype=torch.float64)
+    (zs[-1] * top).sum().backward()
+    norms = np.array([float(z.grad.pow(2).sum()) for z in zs])
+    return norms[:-1] / norms[1:]
+
+
+def jacobian_singular_values(
+    name: str,
+    width: int,
+    depth: int,
+    sigma_w: float,
+    sigma_b: float,
+    seed: int,
+    orthogonal: bool,
+    q0: float = 1.0,
+    **params: float,
+) -> np.ndarray:
+    """Singular values of the input-output Jacobian prod_l D_l W_l at one random input whose
+    squared length per unit is q0 (the fixed point q*, to start in the steady state)."""
+    spec = get(name)
+    Ws, bs = random_layers(width, depth, sigma_w, sigma_b, seed, orthogonal)
+    g = torch.Generator().manual_seed(seed + 30_000)
+    h = torch.randn(width, generator=g, dtype=torch.float64)
+    h = h / h.pow(2).mean().sqrt() * q0**0.5
+    J = torch.eye(width, dtype=torch.float64)
+    for W, b in zip(Ws, bs):
+        z = (W @ h + b).requires_grad_(True)
+        out = spec.torch_f(z, **spec.bind(**params))
+        (d,) = torch.autograd.grad(out.sum(), z)
+        J = (d[:, None] * W) @ J
+        h = out.detach()
+    return torch.linalg.svdvals(J).numpy()
+
+
+def born_dead_fraction(
+    width: int, depth: int, trials: int, seed: int, bias_std: float = 0.0, inputs: int = 1
+) -> np.ndarray:
+    """Fraction of ReLU nets whose output is constant over the inputs at each depth 1..depth:
+    some layer has every unit <= 0 on every input. Weights N(0, 2/N) (symmetric), biases N(0, bias_std^2)."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(0.5, 1.5, size=(trials, inputs, 1)) if inputs == 1 else rng.normal(size=(trials, inputs, 1))
+    h = np.abs(x) if inputs == 1 else x
+    dead = np.zeros(trials, dtype=bool)
+    out = []
+    fan_in = 1
+    for _ in range(depth):
+        W = rng.normal(0, np.sqrt(2 / fan_in), size=(trials, fan_in, width))
+        b = rng.normal(0, bias_std, size=(trials, 1, width)) if bias_std else 0.0
+        h = np.maximum(h @ W + b, 0.0)
+        dead |= (
+            ~(h > 0).any(axis=(1, 2)) if inputs == 1 else (h.std(axis=1) == 0).all(axis=1) & ~(h > 0).any(axis=(1, 2))
+        )
+        out.append(dead.mean())
+        fan_in = width
+    return np.array(out)

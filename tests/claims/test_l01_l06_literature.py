@@ -1,0 +1,293 @@
+"""L01-L06: the literature's claims on initialization and signal propagation, derived exactly and
+checked by finite-width simulation (torch float64)."""
+
+import math
+
+import mpmath
+import numpy as np
+import pytest
+import sympy as sp
+import torch
+
+from reference import meanfield as sim
+from registry import ACTIVATIONS
+from registry.elu import SELU_ALPHA, SELU_SCALE
+from reports import evidence
+from tests.claims.verdicts import establishes
+from theory import gaussian, meanfield
+
+z, q = gaussian.z, gaussian.q
+a_sym = sp.Symbol("a", nonnegative=True)
+TORCH_GAINS = {"tanh": 5 / 3, "sigmoid": 1.0, "selu": 3 / 4}
+
+
+def gaussian_integral(expr_in_x) -> sp.Expr:
+    """E[g(sqrt(q) z)] for a Piecewise g split at 0, with symbolic parameters."""
+    g = sp.piecewise_fold(expr_in_x)
+    total = 0
+    for piece, where in gaussian.pieces(g):
+        total += sp.integrate(
+            piece.subs(gaussian.x, sp.sqrt(q) * z) * gaussian._PDF, (z, where.inf / sp.sqrt(q), where.sup / sp.sqrt(q))
+        )
+    return sp.simplify(total)
+
+
+def mean_and_se(samples) -> tuple[float, float]:
+    samples = np.asarray(samples, dtype=np.float64)
+    return float(samples.mean()), float(samples.std(ddof=1) / math.sqrt(len(samples)))
+
+
+@pytest.mark.claim("L01")
+def test_l01_he_gain_preserves_the_forward_variance_and_matches_torch():
+    establishes("L01", math="supported", float="supported")
+    second = gaussian_integral(ACTIVATIONS["leaky_relu"].sympy_expr(gaussian.x, slope=a_sym) ** 2)
+    assert sp.simplify(second - q * (1 + a_sym**2) / 2) == 0
+    gain = sp.sqrt(2 / (1 + a_sym**2))  # sigma_w^2 E[f(sqrt(q) z)^2] = q  <=>  sigma_w = gain
+    rows = []
+    for slope in (0.0, 0.01, 0.1, 0.2, 0.5):
+        derived = float(gain.subs(a_sym, sp.Rational(repr(slope))))
+        torch_gain = torch.nn.init.calculate_gain("leaky_relu", slope)
+        rows.append({"slope": slope, "derived_gain": derived, "torch_calculate_gain": torch_gain})
+        assert torch_gain == pytest.approx(derived, rel=2**-50)
+    assert torch.nn.init.calculate_gain("relu") == pytest.approx(math.sqrt(2), rel=2**-52)
+    evidence.record("L01", "symbolic", second_moment=sp.latex(second), gain=sp.latex(gain), rows=rows)
+    # Simulation: width 512, depth 30, 16 seeds: E[q_30] / E[q_1] = 1 within Monte Carlo error.
+    for name, sigma_w in (("relu", math.sqrt(2)), ("leaky_relu", math.sqrt(2 / (1 + 0.01**2)))):
+        runs = np.array([sim.second_moment_by_layer(name, 512, 30, sigma_w, 0.0, s) for s in range(16)])
+        ratio, se = mean_and_se(runs[:, -1] / runs[:, 0])
+        evidence.record(
+            "L01",
+            "statistic",
+            activation=name,
+            width=512,
+            depth=30,
+            seeds=16,
+            mean_q_ratio_last_over_first=ratio,
+            standard_error=se,
+            mean_q_by_layer=runs.mean(axis=0).round(4).tolist(),
+        )
+        assert abs(ratio - 1) <= 4 * se
+
+
+@pytest.mark.claim("L02")
+def test_l02_selu_constants_solve_the_fixed_point_to_thirty_digits():
+    establishes("L02", math="supported", float="supported")
+    alpha = sp.Symbol("alpha", positive=True)
+    mean = gaussian_integral(ACTIVATIONS["elu"].sympy_expr(gaussian.x, alpha=alpha)).subs(q, 1)
+    second = gaussian_integral(ACTIVATIONS["elu"].sympy_expr(gaussian.x, alpha=alpha) ** 2).subs(q, 1)
+    alpha01 = sp.solve(sp.Eq(mean, 0), alpha)[0]  # the mean is linear in alpha: closed form
+    lambda01 = 1 / sp.sqrt(second.subs(alpha, alpha01))
+    with mpmath.workdps(50):
+        a50, l50 = mpmath.mpf(str(sp.N(alpha01, 50))), mpmath.mpf(str(sp.N(lambda01, 50)))
+
+        def agreeing_digits(ours, published):
+            return int(-mpmath.log10(abs(ours - mpmath.mpf(published)) / abs(ours)))
+
+        digits = {"alpha01": agreeing_digits(a50, SELU_ALPHA), "lambda01": agreeing_digits(l50, SELU_SCALE)}
+    assert digits["alpha01"] >= 30 and digits["lambda01"] >= 30
+    # torch's constants: selu(1) = lambda, selu(-inf) = -lambda alpha, in float64.
+    t_lambda = torch.nn.functional.selu(torch.tensor(1.0, dtype=torch.float64)).item()
+    t_floor = torch.nn.functional.selu(torch.tensor(-1e4, dtype=torch.float64)).item()
+    assert t_lambda == float(l50) and t_floor == pytest.approx(-float(a50 * l50), rel=2**-51)
+    evidence.record(
+        "L02",
+        "symbolic",
+        alpha01_closed_form=sp.latex(alpha01),
+        alpha01=mpmath.nstr(a50, 40),
+        lambda01=mpmath.nstr(l50, 40),
+        published_alpha=SELU_ALPHA,
+        published_lambda=SELU_SCALE,
+        agreeing_significant_digits=digits,
+        torch_lambda=t_lambda,
+        torch_minus_lambda_alpha=t_floor,
+    )
+
+
+@pytest.mark.claim("L03")
+def test_l03_mean_field_phase_of_torch_gains_and_the_simulated_gradient_ratio():
+    establishes("L03", math="supported", float="supported")
+    rows = []
+    for name, sigma_w in TORCH_GAINS.items():
+        p = meanfield.phase(name, sigma_w, 0.0)
+        second_route = float(sim.chi1_grid(name, np.array([sigma_w]), np.array([0.0]), iterations=3000)[0])
+        # 160-node Gauss-Hermite vs mpmath: 1e-9 for smooth f, 2e-3 where f' jumps at 0 (selu).
+        tolerance = 2e-3 if ACTIVATIONS[name].kinks else 1e-9
+        assert abs(second_route - float(p.chi1)) <= tolerance * float(p.chi1)
+        row = {
+            "activation": name,
+            "sigma_w (torch gain)": sigma_w,
+            "sigma_b": 0.0,
+            "q_star": float(p.q_star),
+            "chi_1": float(p.chi1),
+            "phase": p.phase,
+            "depth_scale": p.depth_scale,
+        }
+        errors = {}
+        for width in (128, 512):
+            ratios = np.concatenate(
+                [sim.gradient_norm_ratios(name, width, 50, sigma_w, 0.0, s, q0=float(p.q_star))[5:] for s in range(8)]
+            )
+            mean, se = mean_and_se(ratios)
+            row[f"simulated_chi_1 width {width}"], row[f"standard_error width {width}"] = mean, se
+            errors[width] = se
+            # Per-layer ratios are correlated along a run, so 5 standard errors, not 3.
+            assert abs(mean - float(p.chi1)) <= 5 * se
+        assert errors[512] < errors[128]  # the tolerance shrinks with width
+        rows.append(row)
+    evidence.record(
+        "L03", "table", label="mean-field prediction at torch's gains vs simulation (depth 50, 8 seeds)", rows=rows
+    )
+    phases = {r["activation"]: r["phase"] for r in rows}
+    assert phases == {"tanh": "chaotic", "sigmoid": "ordered", "selu": "chaotic"}
+
+
+@pytest.mark.claim("L03")
+def test_l03_critical_line_of_tanh():
+    """The critical line by bisection on the Gauss-Hermite chi_1, each point checked by mpmath."""
+    establishes("L03", math="supported")
+    # sigma_b = 0: q* = 0 for sigma_w <= 1, so chi_1 = sigma_w^2 tanh'(0)^2 and the line starts at exactly 1.
+    assert meanfield.fixed_point("tanh", 1.0, 0.0) == 0 and meanfield.chi1("tanh", 1.0, 0.0) == 1
+    rows = [{"sigma_b": 0.0, "critical_sigma_w": 1.0}]
+    for sigma_b in (0.01, 0.05, 0.3):
+        sw = sim.critical_sigma_w("tanh", sigma_b)
+        assert abs(meanfield.chi1("tanh", sw, sigma_b) - 1) < 1e-6
+        rows.append({"sigma_b": sigma_b, "critical_sigma_w": sw})
+    assert [r["critical_sigma_w"] for r in rows] == sorted(r["critical_sigma_w"] for r in rows)
+    grid_w, grid_b = np.meshgrid(np.linspace(0.5, 4.0, 36), np.linspace(0.0, 1.0, 21))
+    chi = sim.chi1_grid("tanh", grid_w, grid_b)
+    evidence.record("L03", "table", label="tanh critical line", rows=rows)
+    evidence.record(
+        "L03",
+        "figure",
+        label="tanh chi_1 on a (sigma_w, sigma_b) grid",
+        sigma_w=grid_w[0].tolist(),
+        sigma_b=grid_b[:, 0].tolist(),
+        chi_1=np.round(chi, 5).tolist(),
+    )
+
+
+@pytest.mark.claim("L04")
+def test_l04_born_dead_probability_exactly_and_by_monte_carlo():
+    """One input x > 0, zero biases, weights from a symmetric continuous law: each unit of a
+    layer is positive with probability 1/2 independently given a nonzero layer below, so
+    P(dead by depth L) = 1 - (1 - 2^-N)^L, which tends to 1 as L grows at fixed N."""
+    establishes("L04", math="supported", float="supported")
+    rows, trials = [], 20_000
+    for width in (2, 3, 4):
+        measured = sim.born_dead_fraction(width, 30, trials, seed=width)
+        for depth in (1, 5, 10, 20, 30):
+            exact = 1 - (1 - 2.0**-width) ** depth
+            p = measured[depth - 1]
+            # Wilson 99.99% interval for a binomial proportion.
+            zq, n = 3.89, trials
+            centre = (p + zq**2 / (2 * n)) / (1 + zq**2 / n)
+            half = zq * math.sqrt(p * (1 - p) / n + zq**2 / (4 * n * n)) / (1 + zq**2 / n)
+            rows.append(
+                {
+                    "width": width,
+                    "depth": depth,
+                    "exact": exact,
+                    "monte_carlo": float(p),
+                    "interval": [centre - half, centre + half],
+                }
+            )
+            assert centre - half <= exact <= centre + half
+    general = sim.born_dead_fraction(4, 60, 5000, seed=9, bias_std=0.1, inputs=8)
+    evidence.record("L04", "table", label="P(born dead): exact vs Monte Carlo (20000 nets each)", rows=rows)
+    evidence.record(
+        "L04",
+        "figure",
+        label="born dead with biases N(0, 0.1^2), 8 inputs, width 4 (5000 nets)",
+        depth=list(range(1, 61)),
+        fraction=np.round(general, 4).tolist(),
+        exact_width_2=[1 - 0.75**d for d in range(1, 31)],
+    )
+    assert general[-1] > general[9] > 0 and np.all(np.diff(general) >= 0)
+
+
+@pytest.mark.claim("L05")
+def test_l05_elu_has_a_smaller_mean_activation_than_relu():
+    establishes("L05", math="conditional", float="conditional")
+    m_elu, m_relu = gaussian.closed_form("elu", "mean"), gaussian.closed_form("relu", "mean")
+    with mpmath.workdps(30):
+        e, r = gaussian.moment("elu", "mean", 1.0).value, gaussian.moment("relu", "mean", 1.0).value
+    assert 0 < e < r
+    rng = np.random.default_rng(0)
+    zs = rng.normal(size=2_000_000)
+    from reference import activation
+
+    assert activation("elu", zs).mean() == pytest.approx(float(e), abs=5 * activation("elu", zs).std() / 1414)
+    shared, own = {}, {}
+    for name in ("relu", "leaky_relu", "elu"):
+        # each at its own variance-preserving gain (q = 1 a fixed point), and all at He's sqrt 2
+        preserving = float(1 / mpmath.sqrt(gaussian.moment(name, "second", 1.0).value))
+        own[name] = mean_activation_by_layer(name, preserving)
+        shared[name] = mean_activation_by_layer(name, math.sqrt(2))
+    evidence.record(
+        "L05",
+        "symbolic",
+        mean_elu=sp.latex(m_elu.subs(q, 1)),
+        mean_relu=sp.latex(m_relu.subs(q, 1)),
+        mean_elu_value=mpmath.nstr(e, 20),
+        mean_relu_value=mpmath.nstr(r, 20),
+    )
+    evidence.record(
+        "L05",
+        "figure",
+        label="mean activation per layer, each at its variance-preserving gain (width 256, 8 seeds)",
+        **own,
+    )
+    evidence.record(
+        "L05", "figure", label="mean activation per layer, all at sigma_w = sqrt 2 (width 256, 8 seeds)", **shared
+    )
+    # The condition: equal pre-activation variance. Then ELU's mean is the smaller at every layer ...
+    assert all(el < rl for el, rl in zip(own["elu"], own["relu"]))
+    # ... but under ReLU's He gain ELU's variance grows with depth and its mean overtakes ReLU's.
+    assert shared["elu"][-1] > shared["relu"][-1]
+
+
+def mean_activation_by_layer(name: str, sigma_w: float) -> list[float]:
+    spec = ACTIVATIONS[name]
+    runs = []
+    for seed in range(8):
+        Ws, bs = sim.random_layers(256, 20, sigma_w, 0.0, seed)
+        x = torch.randn(1, 256, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+        runs.append(
+            [float(spec.torch_f(zl, **spec.bind()).mean()) for zl in sim.forward_pre_activations(name, x, Ws, bs)]
+        )
+    return np.mean(runs, axis=0).round(5).tolist()
+
+
+def log_spread(sv: np.ndarray) -> float:
+    """Standard deviation of log singular values (zeros excluded)."""
+    return float(np.std(np.log(sv[sv > 1e-300])))
+
+
+@pytest.mark.claim("L06")
+def test_l06_dynamical_isometry_needs_tanh_orthogonal_weights_and_small_q_star():
+    establishes("L06", math="conditional", float="conditional")
+    rows = []
+    for sigma_b in (1e-3, 1e-2):
+        sw = sim.critical_sigma_w("tanh", sigma_b)
+        qs = float(meanfield.fixed_point("tanh", sw, sigma_b))
+        for depth in (10, 50, 100, 200):
+            row = {"sigma_b": sigma_b, "critical_sigma_w": sw, "q_star": qs, "depth": depth}
+            row["tanh orthogonal"] = log_spread(
+                sim.jacobian_singular_values("tanh", 256, depth, sw, sigma_b, 0, True, q0=qs)
+            )
+            row["tanh gaussian"] = log_spread(
+                sim.jacobian_singular_values("tanh", 256, depth, sw, sigma_b, 0, False, q0=qs)
+            )
+            if sigma_b == 1e-3:
+                row["relu orthogonal (He)"] = log_spread(
+                    sim.jacobian_singular_values("relu", 256, depth, math.sqrt(2), 0.0, 0, True)
+                )
+            rows.append(row)
+    evidence.record(
+        "L06", "table", label="std of log singular values of the input-output Jacobian (width 256)", rows=rows
+    )
+    small = [r for r in rows if r["sigma_b"] == 1e-3]
+    larger = [r for r in rows if r["sigma_b"] == 1e-2]
+    assert all(r["tanh orthogonal"] < 0.5 for r in small)  # concentrated at depth 200 when q* ~ 0.01
+    assert all(r["tanh gaussian"] > 5 and r["relu orthogonal (He)"] > 10 for r in small)
+    assert larger[-1]["tanh orthogonal"] > 3 * small[-1]["tanh orthogonal"]  # it spreads as q* L grows

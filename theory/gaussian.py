@@ -1,0 +1,73 @@
+"""Gaussian expectations E[g(sqrt(q) z)], z ~ N(0, 1): closed form by sympy where every piece
+integrates (relu, leaky relu, elu, selu give erf/erfc forms), else 35-digit mpmath quadrature."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import mpmath
+import sympy as sp
+
+from theory.mp import mp_callable
+from theory.ranges import pieces
+from theory.symbolic import derivative, expression, x
+
+z = sp.Symbol("z", real=True)
+q = sp.Symbol("q", positive=True)
+_PDF = sp.exp(-(z**2) / 2) / sp.sqrt(2 * sp.pi)
+DIGITS = 35
+KINDS = ("mean", "second", "slope2")
+
+
+@dataclass(frozen=True)
+class Moment:
+    """value at the given q (mpf, 35 digits); closed_form in the symbol q, or None; method."""
+
+    value: mpmath.mpf
+    closed_form: sp.Expr | None
+    method: str
+
+
+def integrand(name: str, kind: str, **params: float) -> sp.Expr:
+    """g for E[g(sqrt(q) z)]: f, f^2 or f'^2 of the activation, in the symbol x."""
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    if kind == "mean":
+        return expression(name, **params)
+    if kind == "second":
+        return expression(name, **params) ** 2
+    return derivative(name, **params) ** 2
+
+
+@cache
+def closed_form(name: str, kind: str, params: tuple = ()) -> sp.Expr | None:
+    """E[g(sqrt(q) z)] as a sympy expression in q, when g is piecewise and each piece integrates."""
+    g = sp.piecewise_fold(integrand(name, kind, **dict(params)))
+    if not isinstance(g, sp.Piecewise):
+        return None  # smooth entries (sigmoid, tanh, ...) have no elementary Gaussian integral
+    total = sp.S.Zero
+    for piece, where in pieces(g):
+        lo, hi = where.inf / sp.sqrt(q), where.sup / sp.sqrt(q)  # x = sqrt(q) z keeps the order
+        part = sp.integrate(piece.subs(x, sp.sqrt(q) * z) * _PDF, (z, lo, hi))
+        if part.has(sp.Integral):
+            return None
+        total += part
+    return sp.simplify(total)
+
+
+def moment(name: str, kind: str, at_q: float, digits: int = DIGITS, **params: float) -> Moment:
+    """E[g(sqrt(q) z)] at q = at_q > 0 (q = 0 gives g(0)): closed form if sympy has one, else quadrature."""
+    key = tuple(sorted(params.items()))
+    form = closed_form(name, kind, key)
+    with mpmath.workdps(digits):
+        qv = mpmath.mpf(at_q)
+        if qv == 0:
+            g = mp_callable(integrand(name, kind, **params), (x,))
+            return Moment(g(mpmath.mpf(0)), None, "value at 0")
+        if form is not None:
+            return Moment(+mp_callable(form, (q,))(qv), form, "closed form")
+        g = mp_callable(integrand(name, kind, **params), (x,))
+        s = mpmath.sqrt(qv)
+        value = mpmath.quad(lambda t: g(s * t) * mpmath.npdf(t), [-mpmath.inf, 0, mpmath.inf])
+        return Moment(+value, None, "quadrature")
