@@ -209,7 +209,8 @@ def chi1_predicted_vs_simulated(rows: list[dict]) -> str:
         fig, (ax,) = _figure("chi_1: mean-field prediction vs finite-width simulation", width=6, height=3.4)
         for i, r in enumerate(rows):
             ax.plot([i - 0.25, i + 0.25], [r["chi_1"]] * 2, "k-", linewidth=2, label="predicted" if i == 0 else None)
-            for shift, width, color in ((-0.1, 128, "#c0504d"), (0.1, 512, "#1f4e79")):
+            widths = sorted(int(k.rsplit(" ", 1)[-1]) for k in r if k.startswith("simulated_chi_1 width"))
+            for shift, width, color in zip((-0.1, 0.1, 0.2), widths, ("#c0504d", "#1f4e79", "#4f8f4f")):
                 ax.errorbar(
                     i + shift,
                     r[f"simulated_chi_1 width {width}"],
