@@ -293,7 +293,9 @@ def render(results: dict, ledger: Ledger, command: str) -> str:
 <h1>What holds in a widely read answer on vanishing gradients</h1>
 <p class="muted">Each claim of <a href="{html.escape(source.get("url", ""))}">{html.escape(source.get("title", ""))}</a>
 ({html.escape(source.get("license", ""))}) checked exactly (sympy/mpmath), with a hand-written NumPy reference and with
-torch autograd, and searched for counterexamples with Hypothesis, for real numbers (math) and IEEE floats (float).</p>
+torch autograd, and searched for counterexamples with Hypothesis, for real numbers (math) and IEEE floats (float).
+The same machinery audits torch's own activation gradients (A01-A09) and the literature's claims on initialization and
+signal propagation (L01-L06), each listed in the ledger below with its source.</p>
 <h2 id="summary">Summary</h2>{summary_html(results)}
 <h2 id="answer">The answer, annotated</h2>
 <p class="muted">Each marked span links to its claim; colour = verdict (green supported, red refuted, amber conditional,
