@@ -42,9 +42,15 @@ class Progress:
         self.stream.flush()
 
 
-def verify(profile: str, results: Path) -> int:
-    """Run the suite through pytest with the claims plugin; pytest's exit code."""
+def verify(profile: str, results: Path, dask_scheduler: str | None = None) -> int:
+    """Run the suite through pytest with the claims plugin; pytest's exit code. With a Dask
+    scheduler address, the experiment's cells (S19) run on that cluster."""
     import pytest
+
+    from experiments.runner import SCHEDULER_ENV
+
+    if dask_scheduler:
+        os.environ[SCHEDULER_ENV] = dask_scheduler
 
     if not (ROOT / "tests").is_dir():
         print(
@@ -91,21 +97,23 @@ def main(argv: list[str] | None = None) -> int:
     v = sub.add_parser("verify", help="run the suite and write results.json")
     v.add_argument("--profile", choices=PROFILES, default="ci")
     v.add_argument("--results", type=Path, default=DEFAULT_OUT / "results.json")
+    v.add_argument("--dask-scheduler", default=None, help="run the experiment's cells on this Dask scheduler")
     r = sub.add_parser(
         "report", help="run the suite (or read results.json) and write DIR/index.html and DIR/results.json"
     )
     r.add_argument("--profile", choices=PROFILES, default="ci")
     r.add_argument("--out", type=Path, default=DEFAULT_OUT)
     r.add_argument("--from-results", type=Path, default=None, help="report an existing results.json instead of running")
+    r.add_argument("--dask-scheduler", default=None, help="run the experiment's cells on this Dask scheduler")
     args = parser.parse_args(argv)
 
     if args.command == "verify":
-        return verify(args.profile, args.results)
+        return verify(args.profile, args.results, args.dask_scheduler)
     if args.from_results is not None:
         return build_report(args.from_results, args.out, args.profile)
     with tempfile.TemporaryDirectory() as tmp:
         fresh = Path(tmp) / "results.json"
-        code = verify(args.profile, fresh)
+        code = verify(args.profile, fresh, args.dask_scheduler)
         if not fresh.exists():
             print("error: the suite wrote no results.json (see the output above); nothing written", file=sys.stderr)
             return code or 2

@@ -245,3 +245,24 @@ def jacobian_spread(rows: list[dict]) -> str:
         ax.legend(fontsize=6)
         fig.tight_layout()
         return to_svg(fig)
+
+
+def learning_curves(curves: dict) -> str:
+    """Training loss per step: median and interquartile band per activation, one panel per dataset (S19)."""
+    with plt.rc_context(STYLE):
+        fig, axes = _figure(
+            "S19: training loss (median and interquartile band over seeds)", ncols=len(curves), height=3.0
+        )
+        for ax, (dataset, by_activation) in zip(axes, curves.items()):
+            for activation, (q1, med, q3) in by_activation.items():
+                steps = np.arange(len(med)) * 5
+                line = ax.plot(steps, med, linewidth=1, label=activation)[0]
+                ax.fill_between(steps, q1, q3, color=line.get_color(), alpha=0.2, linewidth=0)
+            ax.set_yscale("log")
+            ax.axhline(0.05, color="k", linestyle=":", linewidth=0.8)
+            ax.set_title(dataset, fontsize=8)
+            ax.set_xlabel("step")
+        axes[0].set_ylabel("cross-entropy (training)")
+        axes[-1].legend(fontsize=6)
+        fig.tight_layout()
+        return to_svg(fig)

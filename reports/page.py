@@ -185,6 +185,11 @@ def claim_figures(results: dict) -> dict[str, str]:
     if (table := _evidence(results, "S11", "table")) is not None:
         out["S11"] = figures.dead_relu_traces(table, _evidence(results, "S11", "counterexample"))
     out.update(literature_figures(results))
+    if (run := _evidence(results, "S19", "figure")) is not None:
+        out["S19"] = (
+            figures.learning_curves(run["curves"]) + "<p><b>The pre-registered protocol</b>, verbatim:</p>"
+            f"<pre>{html.escape(run['protocol'])}</pre>"
+        )
     return out
 
 

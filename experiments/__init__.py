@@ -1,0 +1,1 @@
+"""Empirical claims under pre-registered protocols (S19: does ELU converge faster?)."""

@@ -1,0 +1,144 @@
+"""S19: training deep MLPs with each activation on several datasets, all seeds of a cell at once.
+
+One cell = (dataset, activation): the seeds' parameters carry a leading seed axis and train
+together through batched matrix products (torch.matmul broadcasting), which gives each seed the numbers it
+would get alone: the seeds never mix (loss is a sum of per-seed losses, Adam is elementwise).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import tomllib
+import torch
+
+from registry import get
+from theory.gaussian import moment
+
+PROTOCOL_PATH = Path(__file__).resolve().parent / "s19_protocol.toml"
+
+
+def protocol() -> dict:
+    return tomllib.loads(PROTOCOL_PATH.read_text(encoding="utf-8"))
+
+
+def spirals(points: int, turns: float, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Two interleaved spirals in the plane, Gaussian noise added."""
+    rng = np.random.default_rng(seed)
+    n = points // 2
+    t = np.sqrt(rng.uniform(0, 1, n)) * turns * 2 * np.pi
+    arm = np.stack([t * np.cos(t), t * np.sin(t)], axis=1) / (turns * 2 * np.pi)
+    x = np.concatenate([arm, -arm]) + rng.normal(0, noise / (turns * 2 * np.pi) * 2, (2 * n, 2))
+    return x, np.concatenate([np.zeros(n, dtype=int), np.ones(n, dtype=int)])
+
+
+def load(name: str, spec: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Features and labels, read from scikit-learn's installed files (no download) or made here."""
+    if name == "spirals":
+        return spirals(**spec["data"]["spirals"])
+    from sklearn import datasets
+
+    bunch = {"digits": datasets.load_digits, "breast_cancer": datasets.load_breast_cancer, "wine": datasets.load_wine}[
+        name
+    ]()
+    return bunch.data.astype(np.float64), bunch.target.astype(int)
+
+
+@dataclass(frozen=True)
+class Split:
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+    classes: int
+
+
+def split(name: str, spec: dict) -> Split:
+    """One stratified split (seed 0), features standardized with the training statistics."""
+    from sklearn.model_selection import train_test_split
+
+    x, y = load(name, spec)
+    xtr, xte, ytr, yte = train_test_split(x, y, test_size=spec["data"]["test_fraction"], stratify=y, random_state=0)
+    mean, std = xtr.mean(axis=0), xtr.std(axis=0)
+    std[std == 0] = 1.0
+    as_t = lambda a: torch.as_tensor(a, dtype=torch.float64)  # noqa: E731
+    return Split(
+        as_t((xtr - mean) / std), torch.as_tensor(ytr), as_t((xte - mean) / std), torch.as_tensor(yte), int(y.max()) + 1
+    )
+
+
+def gain(activation: str) -> float:
+    """sigma_w = 1 / sqrt(E[f(z)^2]): the pre-activation variance stays 1 from layer to layer."""
+    return float(1 / math.sqrt(moment(activation, "second", 1.0).value))
+
+
+def initial_parameters(seeds: list[int], sizes: list[int], activation: str) -> list[torch.Tensor]:
+    """Per layer W (S, fan_in, fan_out) and b (S, 1, fan_out): standard-normal draws from each seed,
+    identical for every activation (common random numbers), scaled by gain / sqrt(fan_in)."""
+    params = []
+    for fan_in, fan_out in zip(sizes, sizes[1:]):
+        draws = []
+        for seed in seeds:
+            g = torch.Generator().manual_seed(seed * 1000 + fan_in * 7 + fan_out)
+            draws.append(torch.randn(fan_in, fan_out, generator=g, dtype=torch.float64))
+        scale = (gain(activation) if fan_out != sizes[-1] else 1.0) / math.sqrt(fan_in)
+        params += [torch.stack(draws) * scale, torch.zeros(len(seeds), 1, fan_out, dtype=torch.float64)]
+    return [p.requires_grad_(True) for p in params]
+
+
+def forward(params: list[torch.Tensor], x: torch.Tensor, activation: str) -> torch.Tensor:
+    """Logits (S, n, classes); x is shared by the seeds."""
+    spec = get(activation)
+    bound = spec.bind()
+    h = x  # (n, features), broadcast against the seed axis of the first weight
+    for i in range(0, len(params), 2):
+        h = torch.matmul(h, params[i]) + params[i + 1]
+        if i + 2 < len(params):
+            h = spec.torch_f(h, **bound)
+    return h
+
+
+def per_seed_loss(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Mean cross-entropy per seed, shape (S,)."""
+    logp = torch.log_softmax(logits, dim=-1)
+    return -logp.gather(-1, y.expand(logits.shape[0], -1).unsqueeze(-1)).squeeze(-1).mean(dim=-1)
+
+
+@dataclass
+class CellResult:
+    dataset: str
+    activation: str
+    seeds: list[int]
+    losses: np.ndarray  # (steps + 1, S): training loss before each step and after the last
+    steps_to_threshold: list[int | None]
+    test_accuracy: list[float]
+
+
+def train_cell(dataset: str, activation: str, seeds: list[int], spec: dict | None = None) -> CellResult:
+    """Train all seeds of one cell together; full batch, Adam, the protocol's budget."""
+    spec = spec or protocol()
+    data = split(dataset, spec)
+    m, t = spec["model"], spec["training"]
+    sizes = [data.x_train.shape[1]] + [m["width"]] * m["hidden_layers"] + [data.classes]
+    params = initial_parameters(seeds, sizes, activation)
+    opt = torch.optim.Adam(params, lr=t["learning_rate"])
+    history = []
+    for _ in range(t["budget_steps"]):
+        opt.zero_grad()
+        losses = per_seed_loss(forward(params, data.x_train, activation), data.y_train)
+        history.append(losses.detach().numpy().copy())
+        losses.sum().backward()  # a sum of per-seed losses: each seed's gradient is its own
+        opt.step()
+    with torch.no_grad():
+        history.append(per_seed_loss(forward(params, data.x_train, activation), data.y_train).numpy().copy())
+        accuracy = (forward(params, data.x_test, activation).argmax(-1) == data.y_test).double().mean(-1).numpy()
+    losses = np.array(history)
+    threshold = spec["metrics"]["threshold"]
+    reached = [
+        int(np.argmax(losses[:, s] <= threshold)) if (losses[:, s] <= threshold).any() else None
+        for s in range(len(seeds))
+    ]
+    return CellResult(dataset, activation, list(seeds), losses, reached, accuracy.tolist())
