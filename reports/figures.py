@@ -152,6 +152,9 @@ def audit_errors(series_by_activation: dict[str, dict], dtype: str) -> str:
             ax.set_xscale("symlog", linthresh=1.0)
             ax.set_xlim(-X_LIMIT, X_LIMIT)
             ax.set_yscale("log")
+            ax.minorticks_off()  # hundreds of minor ticks on symlog/log axes would double the SVG
+            ax.xaxis.set_major_locator(matplotlib.ticker.FixedLocator([-1e30, -1e10, 0, 1e10, 1e30]))
+            ax.yaxis.set_major_locator(matplotlib.ticker.LogLocator(numticks=4))
             ax.axhline(4, color="k", linestyle=":", linewidth=0.8)
             ax.set_title(name, fontsize=8)
             ax.set_xlabel("x")
@@ -259,6 +262,7 @@ def learning_curves(curves: dict) -> str:
                 line = ax.plot(steps, med, linewidth=1, label=activation)[0]
                 ax.fill_between(steps, q1, q3, color=line.get_color(), alpha=0.2, linewidth=0)
             ax.set_yscale("log")
+            ax.minorticks_off()
             ax.axhline(0.05, color="k", linestyle=":", linewidth=0.8)
             ax.set_title(dataset, fontsize=8)
             ax.set_xlabel("step")
