@@ -26,15 +26,6 @@ def exact_chain(name: str, n: int):
     return theory.chain_gradient_mp(n, name)
 
 
-def exact_pre_activations(name, x, W, b):
-    f = theory.mp_callable(theory.expression(name), (theory.x,))
-    a, zs = mpmath.mpf(x), []
-    for w, c in zip(W, b):
-        zs.append(mpmath.mpf(w) * a + mpmath.mpf(c))
-        a = f(zs[-1])
-    return zs
-
-
 @pytest.mark.parametrize("name", ACTIVATION_NAMES)
 @given(n=st.integers(1, 6), data=st.data())
 def test_chain_routes_agree_with_sympy_for_small_depth(name, n, data):
@@ -44,7 +35,7 @@ def test_chain_routes_agree_with_sympy_for_small_depth(name, n, data):
     with mpmath.workdps(50):
         kinks = ACTIVATIONS[name].kinks
         # Within rounding of a kink the float forward pass may land on the other side.
-        zs = exact_pre_activations(name, x, W, b)
+        zs = theory.pre_activations_mp(name, x, W, b)
         assume(all(abs(z - k) > 1e-9 for z in zs for k in kinks))
         exact = exact_chain(name, n)(*(mpmath.mpf(v) for v in (x, *W, *b)))
         fprime = theory.mp_callable(theory.derivative(name), (theory.x,))
@@ -78,7 +69,7 @@ def test_log_magnitude_matches_mpmath_where_the_float_product_underflows(name):
     assert mine.value[0] == 0.0 and np.isfinite(mine.log_abs[0])
     with mpmath.workdps(50):
         fprime = theory.mp_callable(theory.derivative(name), (theory.x,))
-        zs = exact_pre_activations(name, x, W, b)
+        zs = theory.pre_activations_mp(name, x, W, b)
         log_exact = sum(mpmath.log(abs(fprime(z))) for z in zs)
         log_exact += sum(mpmath.log(abs(mpmath.mpf(w))) for w in W[1:]) + mpmath.log(x)
     assert abs(mine.log_abs[0] - log_exact) <= tolerances.LOG_MAGNITUDE_ATOL * n

@@ -7,6 +7,7 @@ from theory.chain import (
     chain_gradient_product,
     chain_model,
     check_depth,
+    pre_activations_mp,
     with_activation,
 )
 from theory.mp import exact_activation, exact_derivative, mp_callable, mp_eval, ulp, ulp_error
@@ -41,6 +42,7 @@ __all__ = [
     "mp_eval",
     "one_sided_limit",
     "output_range",
+    "pre_activations_mp",
     "real_range",
     "ulp",
     "ulp_error",

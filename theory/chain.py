@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
+import mpmath
 import sympy as sp
 
-from theory.mp import mp_callable
+from theory.mp import compiled, mp_callable
 from theory.symbolic import derivative, expression
 from theory.symbolic import x as _x
 
@@ -113,3 +114,13 @@ def chain_gradient_product(n: int) -> sp.Expr:
     for i in range(2, n + 1):
         product *= model.W[i] * fprime(model.z[i - 1])
     return product
+
+
+def pre_activations_mp(name: str, x: float, W, b, **params: float) -> list:
+    """z_1..z_n of the chain in mpmath at the caller's working precision, on the exact float inputs."""
+    f = compiled(expression(name, binary=True, **params))
+    a, zs = mpmath.mpf(x), []
+    for w, c in zip(W, b):
+        zs.append(mpmath.mpf(w) * a + mpmath.mpf(c))
+        a = f(zs[-1])
+    return zs

@@ -9,7 +9,7 @@ from functools import cache
 import mpmath
 import sympy as sp
 
-from theory.mp import mp_callable
+from theory.mp import compiled
 from theory.ranges import pieces
 from theory.symbolic import derivative, expression, x
 
@@ -63,11 +63,11 @@ def moment(name: str, kind: str, at_q: float, digits: int = DIGITS, **params: fl
     with mpmath.workdps(digits):
         qv = mpmath.mpf(at_q)
         if qv == 0:
-            g = mp_callable(integrand(name, kind, **params), (x,))
+            g = compiled(integrand(name, kind, **params))
             return Moment(g(mpmath.mpf(0)), None, "value at 0")
         if form is not None:
-            return Moment(+mp_callable(form, (q,))(qv), form, "closed form")
-        g = mp_callable(integrand(name, kind, **params), (x,))
+            return Moment(+compiled(form, (q,))(qv), form, "closed form")
+        g = compiled(integrand(name, kind, **params))
         s = mpmath.sqrt(qv)
         value = mpmath.quad(lambda t: g(s * t) * mpmath.npdf(t), [-mpmath.inf, 0, mpmath.inf])
         return Moment(+value, None, "quadrature")

@@ -62,8 +62,9 @@ def _without_cancellation(expr: sp.Expr) -> sp.Expr:
 
 
 @cache
-def _compiled(expr: sp.Expr):
-    return mp_callable(expr, x)
+def compiled(expr: sp.Expr, symbols: tuple = (x,)):
+    """mp_callable(expr, symbols), made once per expression: lambdify costs milliseconds."""
+    return mp_callable(expr, symbols)
 
 
 def mp_eval(expr: sp.Expr, at: float) -> mpmath.mpf:
@@ -74,7 +75,7 @@ def mp_eval(expr: sp.Expr, at: float) -> mpmath.mpf:
     cancellation produces exact zeros. From 800 digits on, a value that stays below
     10^-400 (76 orders under the smallest float64 subnormal) is returned as 0.
     """
-    fn = _compiled(expr)
+    fn = compiled(expr)
     point = mpmath.mpf(float(at))
     if mpmath.isnan(point) or mpmath.isinf(point):
         raise ValueError(f"mp_eval needs a finite point, got {at!r}")

@@ -197,12 +197,8 @@ def test_s03_correction_tanh_is_inside_unless_beyond_the_rounding_threshold(x):
 
 def chain_factors_exact(name, x, W, b):
     """The factors of dy/dW1 = f'(z_n) prod_{i>=2} [W_i f'(z_{i-1})] x, exactly (mpmath)."""
-    f = theory.mp_callable(theory.expression(name), (theory.x,))
     fp = theory.mp_callable(theory.derivative(name), (theory.x,))
-    a, zs = mpmath.mpf(x), []
-    for w, c in zip(W, b):
-        zs.append(mpmath.mpf(w) * a + mpmath.mpf(c))
-        a = f(zs[-1])
+    zs = theory.pre_activations_mp(name, x, W, b)
     return [fp(zs[-1])] + [mpmath.mpf(W[i]) * fp(zs[i - 1]) for i in range(1, len(W))] + [mpmath.mpf(x)], zs
 
 
