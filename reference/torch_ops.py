@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from registry import get
+from registry import ACTIVATIONS, get
 
 _TORCH_FLOATS = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 
@@ -16,17 +16,29 @@ def _as_tensor(x: object) -> torch.Tensor:
     return t
 
 
-def torch_activation(name: str, x: object, **params: float) -> torch.Tensor:
-    """f(x) by torch's op, same dtype as x."""
+def _op(name: str, inplace: bool):
     spec = get(name)
+    if not inplace:
+        return spec, spec.torch_f
+    if spec.torch_inplace is None:
+        having = ", ".join(n for n, a in ACTIVATIONS.items() if a.torch_inplace is not None)
+        raise ValueError(f"{name} has no in-place torch op; these do: {having}")
+    return spec, spec.torch_inplace
+
+
+def torch_activation(name: str, x: object, *, inplace: bool = False, **params: float) -> torch.Tensor:
+    """f(x) by torch's op (its in-place twin on a copy with ``inplace``), same dtype as x."""
+    spec, op = _op(name, inplace)
+    t = _as_tensor(x)
     with torch.no_grad():
-        return spec.torch_f(_as_tensor(x), **spec.bind(**params))
+        return op(t.clone() if inplace else t, **spec.bind(**params))
 
 
-def torch_derivative(name: str, x: object, **params: float) -> torch.Tensor:
-    """f'(x) by autograd: the gradient of sum(f(x)) with respect to x, elementwise."""
-    spec = get(name)
+def torch_derivative(name: str, x: object, *, inplace: bool = False, **params: float) -> torch.Tensor:
+    """f'(x) by autograd: the gradient of sum(f(x)) with respect to x, elementwise. With ``inplace``
+    the op overwrites a copy of x, so autograd differentiates it from its output."""
+    spec, op = _op(name, inplace)
     bound = spec.bind(**params)
     leaf = _as_tensor(x).detach().clone().requires_grad_(True)
-    (grad,) = torch.autograd.grad(spec.torch_f(leaf, **bound).sum(), leaf)
+    (grad,) = torch.autograd.grad(op(leaf.clone() if inplace else leaf, **bound).sum(), leaf)
     return grad

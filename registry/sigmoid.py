@@ -24,6 +24,7 @@ SPEC = Activation(
     numpy_f=numpy_f,
     numpy_df=numpy_df,
     torch_f=torch.sigmoid,
+    torch_inplace=torch.sigmoid_,
     limits_f=lambda: (0.0, 1.0),
     limits_df=lambda: (0.0, 0.0),
 )

@@ -46,7 +46,9 @@ class Activation:
     ``numpy_f``/``numpy_df`` take a float64 array (infinities already replaced, see
     ``registry.numeric``) and return float64; ``limits_f(**params)`` and ``limits_df(**params)``
     give the values at (-inf, +inf) that the NumPy route returns there; ``torch_f`` uses
-    torch's own op.
+    torch's own op. ``torch_inplace``, where torch has one, is the same op writing into its
+    argument; autograd then takes f' from the output (elu: f'(x) = f(x) + alpha on x <= 0, no
+    second exp), which is why training code prefers it.
     """
 
     name: str
@@ -59,6 +61,7 @@ class Activation:
     limits_df: Callable
     params: tuple[Param, ...] = ()
     kinks: tuple[float, ...] = ()
+    torch_inplace: Callable | None = None
     extra: dict = field(default_factory=dict)
 
     def bind(self, **params: object) -> dict[str, float]:

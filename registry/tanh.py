@@ -21,6 +21,7 @@ SPEC = Activation(
     numpy_f=np.tanh,
     numpy_df=numpy_df,
     torch_f=torch.tanh,
+    torch_inplace=torch.tanh_,
     limits_f=lambda: (-1.0, 1.0),
     limits_df=lambda: (0.0, 0.0),
 )

@@ -42,4 +42,5 @@ def params_for(name: str) -> st.SearchStrategy:
 
 
 ACTIVATION_NAMES = tuple(ACTIVATIONS)
+INPLACE_NAMES = tuple(n for n, a in ACTIVATIONS.items() if a.torch_inplace is not None)
 DTYPES = FLOAT_DTYPES

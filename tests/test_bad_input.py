@@ -27,6 +27,14 @@ def test_unknown_activation_is_a_value_error_listing_the_valid_names(call):
         call()
 
 
+def test_inplace_without_a_torch_inplace_op_is_a_value_error_naming_those_with_one():
+    having = ", ".join(n for n, a in ACTIVATIONS.items() if a.torch_inplace is not None)
+    assert "elu" in having and "gelu" not in having
+    for call in (reference.torch_activation, reference.torch_derivative):
+        with pytest.raises(ValueError, match=f"gelu has no in-place torch op; these do: {having}$"):
+            call("gelu", torch.zeros(1), inplace=True)
+
+
 def test_unknown_parameter_is_a_value_error_naming_the_valid_ones():
     with pytest.raises(ValueError, match=r"leaky_relu has no parameter alpha; valid: slope in \[0.0, 1.0\)"):
         reference.activation("leaky_relu", 1.0, alpha=0.1)

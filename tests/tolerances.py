@@ -24,6 +24,9 @@ SUBNORMAL = {np.float64: 1.0}
 # few eps times their largest term, which is at most max(1, |x|, |f'(x)|). Relative differences
 # in the tails are the framework audit's job (A01-A09).
 TORCH_ABS_EPS = {np.float32: 4.0, np.float64: 4.0}
+# An in-place twin (registry torch_inplace) takes f' from its output, e.g. elu' = elu(x) + alpha:
+# the absolute error of f(x), a few eps times max(|f(x)|, alpha), passes into f' unamplified, so
+# its bound's scale also has |f(x)| (alpha 462 at x = -20: f' = 9.5e-7 off by 5.7e-14).
 # Documented torch behaviour outside that bound: softplus(x) = x for x > threshold (20), so its
 # gradient is exactly 1 there; in float64 the exact 1 - sigmoid(-x) differs from 1 until ~37.
 TORCH_SOFTPLUS_THRESHOLD = 20.0

@@ -99,6 +99,21 @@ def test_s13_in_floats_elu_derivative_underflows_to_exactly_zero(dtype):
     torch_edge = float_threshold(
         lambda t: reference.torch_derivative("elu", torch.tensor([t], dtype=tdt)).item() > 0, -1e4, 0.0, dtype
     )
+    # torch's in-place twin (F.elu_, nn.ELU(inplace=True)) takes elu' = elu(x) + alpha from its
+    # output, which is exactly 0 once elu(x) rounds to -alpha: long before exp(x) underflows. Where
+    # that happens depends on the kernel: one element takes torch's scalar expm1, a long array its
+    # vectorized one (64 copies of x, element 0 read), and the two round differently near -1.
+    inplace = {}
+    for path, copies in (("scalar", 1), ("vectorized", 64)):
+
+        def inplace_derivative(t, copies=copies):
+            return reference.torch_derivative("elu", torch.full((copies,), t, dtype=tdt), inplace=True)[0].item()
+
+        edge = float_threshold(lambda t, d=inplace_derivative: d(t) > 0, -1e4, 0.0, dtype)
+        below = float(np.nextafter(dtype(edge), dtype(-np.inf)))
+        assert torch_edge < edge < 0 and theory.exact_derivative("elu", edge) > 0
+        assert inplace_derivative(below) == 0.0 and theory.exact_derivative("elu", below) > 0
+        inplace[f"torch_inplace_{path}"] = edge
     evidence.record(
         "S13",
         "numeric",
@@ -106,6 +121,7 @@ def test_s13_in_floats_elu_derivative_underflows_to_exactly_zero(dtype):
         dtype=np.dtype(dtype).name,
         numpy=numpy_edge,
         torch=torch_edge,
+        **inplace,
     )
     # leaky ReLU's derivative is exactly its slope: never 0 for a positive slope.
     assert reference.derivative("leaky_relu", np.asarray(-np.finfo(dtype).max, dtype=dtype), slope=0.01) > 0
