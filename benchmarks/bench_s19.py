@@ -1,6 +1,14 @@
-"""S19's batched training against a per-seed loop: 20 seeds of one cell.
+"""S19's batched training against a per-seed loop: 20 seeds of one cell, per dataset.
 
-python benchmarks/bench_s19.py [--dataset breast_cancer] [--activation elu] [--seeds 20]
+Seconds are the best of --repeats runs of each (this machine's timings vary by 10 to 20% from run
+to run); the ratio is loop / batched; the difference is the largest |loss| gap between a seed
+trained with the others and alone, at the end of the budget and over the whole curve. For scale,
+the batched run's matrix-product rate (GFLOP/s: 2 S n fan_in fan_out per product, three products
+per layer per step but two for the first, whose input needs no gradient) is printed next to that
+of one batched product of a hidden layer's shape alone, hot in cache: the loop can only lose to
+the batched program where its own products are small enough for per-op overhead to dominate.
+
+python benchmarks/bench_s19.py [--datasets wine breast_cancer] [--activation elu] [--seeds 20] [--repeats 3]
 """
 
 from __future__ import annotations
@@ -9,29 +17,72 @@ import argparse
 import time
 
 import numpy as np
+import torch
 
-from experiments.s19 import protocol, train_cell
+from experiments.s19 import protocol, split, train_cell
+
+
+def best_of(repeats: int, run):
+    """(fastest wall time, result of the last run)."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = run()
+        times.append(time.perf_counter() - start)
+    return min(times), result
+
+
+def matmul_gflop(dataset: str, seeds: int, spec: dict) -> float:
+    """GFLOP of matrix products in one training step of ``seeds`` seeds."""
+    data = split(dataset, spec)
+    m = spec["model"]
+    sizes = [data.x_train.shape[1]] + [m["width"]] * m["hidden_layers"] + [data.classes]
+    n = data.x_train.shape[0]
+    per_pass = [2 * seeds * n * a * b for a, b in zip(sizes, sizes[1:])]
+    return (3 * sum(per_pass) - per_pass[0]) / 1e9
+
+
+def hidden_product_gflops(dataset: str, seeds: int, spec: dict, reps: int = 200) -> float:
+    """GFLOP/s of torch.bmm at one hidden layer's shape, (S, width, width) @ (S, width, n)."""
+    width, n = spec["model"]["width"], split(dataset, spec).x_train.shape[0]
+    w = torch.randn(seeds, width, width, dtype=torch.float64)
+    h = torch.randn(seeds, width, n, dtype=torch.float64)
+    torch.bmm(w, h)
+    start = time.perf_counter()
+    for _ in range(reps):
+        torch.bmm(w, h)
+    return 2 * seeds * width * width * n * reps / (time.perf_counter() - start) / 1e9
 
 
 def main() -> None:
+    spec = protocol()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dataset", default="breast_cancer")
+    parser.add_argument("--datasets", nargs="+", default=spec["data"]["datasets"])
     parser.add_argument("--activation", default="elu")
     parser.add_argument("--seeds", type=int, default=20)
+    parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    spec, seeds = protocol(), list(range(args.seeds))
-    train_cell(args.dataset, args.activation, [0], spec)  # warm-up: imports, sympy's gain, the data files
-    start = time.perf_counter()
-    together = train_cell(args.dataset, args.activation, seeds, spec)
-    batched = time.perf_counter() - start
-    start = time.perf_counter()
-    alone = [train_cell(args.dataset, args.activation, [s], spec) for s in seeds]
-    loop = time.perf_counter() - start
-    diff = max(float(np.max(np.abs(together.losses[:, i] - a.losses[:, 0]))) for i, a in enumerate(alone))
-    final = max(abs(float(together.losses[-1, i] - a.losses[-1, 0])) for i, a in enumerate(alone))
-    print(f"{args.dataset} / {args.activation}, {args.seeds} seeds, {spec['training']['budget_steps']} steps")
-    print(f"batched: {batched:.2f} s   per-seed loop: {loop:.2f} s   ratio: {loop / batched:.1f}x")
-    print(f"largest difference in final loss: {final:.3g} (over the whole curve: {diff:.3g})")
+    seeds = list(range(args.seeds))
+    print(
+        f"{args.activation}, {args.seeds} seeds, {spec['training']['budget_steps']} steps, "
+        f"torch {torch.__version__}, {torch.get_num_threads()} threads, best of {args.repeats}"
+    )
+    print(
+        f"{'dataset':<15}{'batched s':>10}{'loop s':>10}{'ratio':>8}{'final diff':>12}{'curve diff':>12}"
+        f"{'GFLOP/s':>9}{'bmm alone':>11}"
+    )
+    for dataset in args.datasets:
+        train_cell(dataset, args.activation, [0], spec)  # warm-up: imports, sympy's gain, the data files
+        cell = (dataset, args.activation)
+        batched, together = best_of(args.repeats, lambda c=cell: train_cell(*c, seeds, spec))
+        loop, alone = best_of(args.repeats, lambda c=cell: [train_cell(*c, [s], spec) for s in seeds])
+        gaps = [np.abs(together.losses[:, i] - a.losses[:, 0]) for i, a in enumerate(alone)]
+        final, curve = max(float(g[-1]) for g in gaps), max(float(g.max()) for g in gaps)
+        rate = matmul_gflop(dataset, args.seeds, spec) * spec["training"]["budget_steps"] / batched
+        print(
+            f"{dataset:<15}{batched:>10.2f}{loop:>10.2f}{loop / batched:>7.1f}x{final:>12.3g}{curve:>12.3g}"
+            f"{rate:>9.1f}{hidden_product_gflops(dataset, args.seeds, spec):>11.1f}"
+        )
 
 
 if __name__ == "__main__":
