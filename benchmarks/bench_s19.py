@@ -1,12 +1,16 @@
 """S19's batched training against a per-seed loop: 20 seeds of one cell, per dataset.
 
-Seconds are the best of --repeats runs of each (this machine's timings vary by 10 to 20% from run
-to run); the ratio is loop / batched; the difference is the largest |loss| gap between a seed
+Seconds are the best of --repeats runs of each, batched and loop runs taking turns so that a slow
+spell of the machine hits both (its timings vary by 10 to 50% from run to run); the ratio is loop /
+batched; the difference is the largest |loss| gap between a seed
 trained with the others and alone, at the end of the budget and over the whole curve. For scale,
 the batched run's matrix-product rate (GFLOP/s: 2 S n fan_in fan_out per product, three products
 per layer per step but two for the first, whose input needs no gradient) is printed next to that
 of one batched product of a hidden layer's shape alone, hot in cache: the loop can only lose to
 the batched program where its own products are small enough for per-op overhead to dominate.
+The second table is the cost of one seed's training step (milliseconds) when S seeds train
+together, over a 100-step budget: where it stops falling, more seeds per program buy nothing, and
+the ratio above is at most the S = 1 cost over that floor.
 
 python benchmarks/bench_s19.py [--datasets wine breast_cancer] [--activation elu] [--seeds 20] [--repeats 3]
 """
@@ -21,15 +25,14 @@ import torch
 
 from experiments.s19 import protocol, split, train_cell
 
+BATCH_SIZES = (1, 2, 5, 10, 20, 40)
 
-def best_of(repeats: int, run):
-    """(fastest wall time, result of the last run)."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = run()
-        times.append(time.perf_counter() - start)
-    return min(times), result
+
+def timed(run):
+    """(wall time, result) of one call."""
+    start = time.perf_counter()
+    result = run()
+    return time.perf_counter() - start, result
 
 
 def matmul_gflop(dataset: str, seeds: int, spec: dict) -> float:
@@ -71,11 +74,20 @@ def main() -> None:
         f"{'dataset':<15}{'batched s':>10}{'loop s':>10}{'ratio':>8}{'final diff':>12}{'curve diff':>12}"
         f"{'GFLOP/s':>9}{'bmm alone':>11}"
     )
+    per_seed_step = {}
+    short = {**spec, "training": {**spec["training"], "budget_steps": 100}}
     for dataset in args.datasets:
         train_cell(dataset, args.activation, [0], spec)  # warm-up: imports, sympy's gain, the data files
         cell = (dataset, args.activation)
-        batched, together = best_of(args.repeats, lambda c=cell: train_cell(*c, seeds, spec))
-        loop, alone = best_of(args.repeats, lambda c=cell: [train_cell(*c, [s], spec) for s in seeds])
+        runs = [
+            (
+                timed(lambda c=cell: train_cell(*c, seeds, spec)),
+                timed(lambda c=cell: [train_cell(*c, [s], spec) for s in seeds]),
+            )
+            for _ in range(args.repeats)
+        ]
+        batched, loop = min(r[0][0] for r in runs), min(r[1][0] for r in runs)
+        together, alone = runs[-1][0][1], runs[-1][1][1]
         gaps = [np.abs(together.losses[:, i] - a.losses[:, 0]) for i, a in enumerate(alone)]
         final, curve = max(float(g[-1]) for g in gaps), max(float(g.max()) for g in gaps)
         rate = matmul_gflop(dataset, args.seeds, spec) * spec["training"]["budget_steps"] / batched
@@ -83,6 +95,16 @@ def main() -> None:
             f"{dataset:<15}{batched:>10.2f}{loop:>10.2f}{loop / batched:>7.1f}x{final:>12.3g}{curve:>12.3g}"
             f"{rate:>9.1f}{hidden_product_gflops(dataset, args.seeds, spec):>11.1f}"
         )
+        per_seed_step[dataset] = [
+            min(timed(lambda c=cell, k=k: train_cell(*c, list(range(k)), short))[0] for _ in range(args.repeats))
+            / (k * 100)
+            * 1e3
+            for k in BATCH_SIZES
+        ]
+    print(f"\nms per seed and step, S seeds together (100 steps, best of {args.repeats})")
+    print(f"{'dataset':<15}" + "".join(f"{'S=' + str(k):>8}" for k in BATCH_SIZES))
+    for dataset, costs in per_seed_step.items():
+        print(f"{dataset:<15}" + "".join(f"{c:>8.3f}" for c in costs))
 
 
 if __name__ == "__main__":

@@ -90,7 +90,7 @@ def initial_parameters(seeds: list[int], sizes: list[int], activation: str) -> l
 
 
 def forward(params: list[torch.Tensor], x: torch.Tensor, activation: str) -> torch.Tensor:
-    """Logits (S, n, classes) of x (n, features), which the seeds share.
+    """Logits (S, classes, n) of x (n, features), which the seeds share.
 
     Units run along rows and samples along columns, h (S, units, n): each layer is W h + b, a
     batched product whose long side is the sample axis, which MKL runs about twice as fast as
@@ -107,13 +107,13 @@ def forward(params: list[torch.Tensor], x: torch.Tensor, activation: str) -> tor
         h = torch.matmul(params[i], h) + params[i + 1]
         if i + 2 < len(params):
             h = act(h, **bound)
-    return h.transpose(-1, -2)
+    return h
 
 
 def per_seed_loss(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Mean cross-entropy per seed, shape (S,)."""
-    logp = torch.log_softmax(logits, dim=-1)
-    return -logp.gather(-1, y.expand(logits.shape[0], -1).unsqueeze(-1)).squeeze(-1).mean(dim=-1)
+    """Mean over samples of -log softmax(logits)[y], per seed: shape (S,) from logits (S, classes, n)."""
+    logp = torch.log_softmax(logits, dim=1)
+    return -logp.gather(1, y.expand(logits.shape[0], 1, -1)).squeeze(1).mean(dim=-1)
 
 
 @dataclass
@@ -144,7 +144,7 @@ def train_cell(dataset: str, activation: str, seeds: list[int], spec: dict | Non
         opt.step()
     with torch.no_grad():
         history.append(per_seed_loss(forward(params, data.x_train, activation), data.y_train).numpy().copy())
-        accuracy = (forward(params, data.x_test, activation).argmax(-1) == data.y_test).double().mean(-1).numpy()
+        accuracy = (forward(params, data.x_test, activation).argmax(1) == data.y_test).double().mean(-1).numpy()
     losses = np.array(history)
     threshold = spec["metrics"]["threshold"]
     reached = [
