@@ -1,14 +1,19 @@
 """S19: the pre-registered experiment (experiments/s19_protocol.toml) and the machinery it rests on."""
 
+import functools
+
 import numpy as np
 import pytest
+import sympy as sp
 import torch
+from hypothesis import given
+from hypothesis import strategies as st
 
 from experiments import s19
 from experiments.runner import run_cells
 from experiments.s19_analysis import analyse, curves
 from reports import evidence
-from tests.claims.verdicts import establishes
+from tests.claims.verdicts import establishes, float_threshold
 
 
 @pytest.mark.claim("S19")
@@ -99,3 +104,66 @@ def test_s19_pre_registered_experiment():
         protocol=s19.PROTOCOL_PATH.read_text(encoding="utf-8"),
     )
     establishes("S19", float=outcome["verdict"])
+
+
+# What "stuck at the local maximum" can mean for gradient descent, on the smallest loss with one:
+# L(w) = w^4/4 - w^2/2, a maximum at 0 between minima at -1 and 1.
+W_SYM, ETA = sp.Symbol("w", real=True), sp.Symbol("eta", positive=True)
+DOUBLE_WELL = W_SYM**4 / 4 - W_SYM**2 / 2
+
+
+@functools.cache
+def smallest_start_that_moves(eta: float = 0.1) -> float:
+    """The smallest positive float w with fl(w - eta L'(w)) != w."""
+    return float_threshold(lambda w: w - eta * (w**3 - w) != w, 5e-324, 0.5, np.float64)
+
+
+def double_well_descent(w: float, eta: float = 0.1, steps: int = 20_000) -> tuple[float, int | None]:
+    """Plain gradient descent w <- w - eta L'(w) in float64; (last w, first step within 1e-12 of +-1)."""
+    for step in range(steps):
+        if abs(abs(w) - 1.0) <= 1e-12:
+            return w, step
+        w = w - eta * (w**3 - w)
+    return w, None
+
+
+@pytest.mark.claim("S19")
+def test_s19_gradient_descent_leaves_a_local_maximum_unless_it_starts_exactly_there():
+    """The step map g(w) = w - eta L'(w) has multiplier g'(w*) = 1 - eta L''(w*) at a critical point:
+    1 + eta > 1 at the maximum (repelling for every step size), 1 - 2 eta at the minima (attracting
+    for 0 < eta < 1). So descent settles where the gradient vanishes and the loss curves up (a
+    minimum, or creeps across a plateau or past a saddle); a maximum holds it only from exactly there."""
+    grad = sp.diff(DOUBLE_WELL, W_SYM)
+    critical = sorted(sp.solve(grad, W_SYM))
+    assert critical == [-1, 0, 1]
+    multiplier = {c: sp.simplify(1 - ETA * sp.diff(DOUBLE_WELL, W_SYM, 2).subs(W_SYM, c)) for c in critical}
+    assert multiplier[0] == 1 + ETA and sp.ask(sp.Q.gt(multiplier[0], 1))
+    attracting = sp.solve_univariate_inequality(sp.Abs(multiplier[1]) < 1, ETA, relational=False)
+    assert attracting == sp.Interval.open(0, 1) and multiplier[-1] == multiplier[1]
+    # In float64 a start need not be exactly at the maximum: where eta |L'(w)| is below half the
+    # spacing of the floats at w the update rounds away and w never moves. That happens only among
+    # the smallest subnormals; the first start that moves escapes, about log(1/w0)/log(1+eta) steps on.
+    assert double_well_descent(0.0, steps=1000) == (0.0, None)
+    moves = smallest_start_that_moves()
+    stuck = float(np.nextafter(moves, 0.0))
+    assert 0 < stuck < moves < 1e-322 and double_well_descent(stuck, steps=1000) == (stuck, None)
+    w, escape = double_well_descent(moves)
+    assert w > 0 and escape is not None and escape > 7000
+    evidence.record(
+        "S19",
+        "symbolic",
+        label="what gradient descent can converge to (L = w^4/4 - w^2/2)",
+        critical_points="-1, 0, 1",
+        multiplier_at_maximum=str(multiplier[0]),
+        attracting_minima_for_eta_in=str(attracting),
+        float64_starts_that_never_move="0 < |w| <= " + repr(stuck),
+        steps_to_reach_the_minimum_from=f"{moves!r}: {escape}",
+    )
+
+
+@pytest.mark.claim("S19")
+@given(w0=st.floats(-1.5, 1.5, allow_subnormal=True).filter(lambda w: abs(w) >= smallest_start_that_moves()))
+def test_s19_gradient_descent_from_any_start_that_moves_reaches_the_minimum_on_its_side(w0):
+    """Every float start in [-1.5, 1.5] past the few subnormals that never move (found above)."""
+    w, step = double_well_descent(w0)
+    assert step is not None and np.sign(w) == np.sign(w0)
