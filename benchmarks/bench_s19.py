@@ -2,15 +2,15 @@
 
 Seconds are the best of --repeats runs of each, batched and loop runs taking turns so that a slow
 spell of the machine hits both (its timings vary by 10 to 50% from run to run); the ratio is loop /
-batched; the difference is the largest |loss| gap between a seed
-trained with the others and alone, at the end of the budget and over the whole curve. For scale,
-the batched run's matrix-product rate (GFLOP/s: 2 S n fan_in fan_out per product, three products
-per layer per step but two for the first, whose input needs no gradient) is printed next to that
-of one batched product of a hidden layer's shape alone, hot in cache: the loop can only lose to
-the batched program where its own products are small enough for per-op overhead to dominate.
+batched; the difference is the largest |loss| gap between a seed trained with the others and
+alone, at the end of the budget and over the whole curve. For scale, the batched run's
+matrix-product rate (GFLOP/s: 2 S n fan_in fan_out per product, three products per layer per
+step but two for the first, whose input needs no gradient) is printed next to that of one batched
+product of a hidden layer's shape alone, hot in cache: the loop can only lose to the batched
+program where its own products are small enough for per-op overhead to dominate.
 The second table is the cost of one seed's training step (milliseconds) when S seeds train
 together, over a 100-step budget: where it stops falling, more seeds per program buy nothing, and
-the ratio above is at most the S = 1 cost over that floor.
+the ratio above comes out close to the S = 1 cost over that floor.
 
 python benchmarks/bench_s19.py [--datasets wine breast_cancer] [--activation elu] [--seeds 20] [--repeats 3]
 """
@@ -23,7 +23,7 @@ import time
 import numpy as np
 import torch
 
-from experiments.s19 import protocol, split, train_cell
+from experiments.s19 import Split, layer_sizes, protocol, split, train_cell
 
 BATCH_SIZES = (1, 2, 5, 10, 20, 40)
 
@@ -35,19 +35,16 @@ def timed(run):
     return time.perf_counter() - start, result
 
 
-def matmul_gflop(dataset: str, seeds: int, spec: dict) -> float:
+def matmul_gflop(data: Split, seeds: int, spec: dict) -> float:
     """GFLOP of matrix products in one training step of ``seeds`` seeds."""
-    data = split(dataset, spec)
-    m = spec["model"]
-    sizes = [data.x_train.shape[1]] + [m["width"]] * m["hidden_layers"] + [data.classes]
-    n = data.x_train.shape[0]
+    sizes, n = layer_sizes(data, spec), data.x_train.shape[0]
     per_pass = [2 * seeds * n * a * b for a, b in zip(sizes, sizes[1:])]
     return (3 * sum(per_pass) - per_pass[0]) / 1e9
 
 
-def hidden_product_gflops(dataset: str, seeds: int, spec: dict, reps: int = 200) -> float:
+def hidden_product_gflops(data: Split, seeds: int, spec: dict, reps: int = 200) -> float:
     """GFLOP/s of torch.bmm at one hidden layer's shape, (S, width, width) @ (S, width, n)."""
-    width, n = spec["model"]["width"], split(dataset, spec).x_train.shape[0]
+    width, n = spec["model"]["width"], data.x_train.shape[0]
     w = torch.randn(seeds, width, width, dtype=torch.float64)
     h = torch.randn(seeds, width, n, dtype=torch.float64)
     torch.bmm(w, h)
@@ -90,10 +87,11 @@ def main() -> None:
         together, alone = runs[-1][0][1], runs[-1][1][1]
         gaps = [np.abs(together.losses[:, i] - a.losses[:, 0]) for i, a in enumerate(alone)]
         final, curve = max(float(g[-1]) for g in gaps), max(float(g.max()) for g in gaps)
-        rate = matmul_gflop(dataset, args.seeds, spec) * spec["training"]["budget_steps"] / batched
+        data = split(dataset, spec)
+        rate = matmul_gflop(data, args.seeds, spec) * spec["training"]["budget_steps"] / batched
         print(
             f"{dataset:<15}{batched:>10.2f}{loop:>10.2f}{loop / batched:>7.1f}x{final:>12.3g}{curve:>12.3g}"
-            f"{rate:>9.1f}{hidden_product_gflops(dataset, args.seeds, spec):>11.1f}"
+            f"{rate:>9.1f}{hidden_product_gflops(data, args.seeds, spec):>11.1f}"
         )
         per_seed_step[dataset] = [
             min(timed(lambda c=cell, k=k: train_cell(*c, list(range(k)), short))[0] for _ in range(args.repeats))

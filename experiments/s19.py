@@ -70,6 +70,12 @@ def split(name: str, spec: dict) -> Split:
     )
 
 
+def layer_sizes(data: Split, spec: dict) -> list[int]:
+    """[features, width, ..., width, classes]: the protocol's hidden layers between input and output."""
+    m = spec["model"]
+    return [data.x_train.shape[1]] + [m["width"]] * m["hidden_layers"] + [data.classes]
+
+
 def gain(activation: str) -> float:
     """sigma_w = 1 / sqrt(E[f(z)^2]): the pre-activation variance stays 1 from layer to layer."""
     return float(1 / math.sqrt(moment(activation, "second", 1.0).value))
@@ -130,9 +136,8 @@ def train_cell(dataset: str, activation: str, seeds: list[int], spec: dict | Non
     """Train all seeds of one cell together; full batch, Adam, the protocol's budget."""
     spec = spec or protocol()
     data = split(dataset, spec)
-    m, t = spec["model"], spec["training"]
-    sizes = [data.x_train.shape[1]] + [m["width"]] * m["hidden_layers"] + [data.classes]
-    params = initial_parameters(seeds, sizes, activation)
+    t = spec["training"]
+    params = initial_parameters(seeds, layer_sizes(data, spec), activation)
     # fused: one elementwise kernel per tensor instead of a dozen ops; the same update per element.
     opt = torch.optim.Adam(params, lr=t["learning_rate"], fused=True)
     history = []

@@ -70,6 +70,11 @@ def test_s13_derivative_is_positive_for_every_negative_x_over_the_reals(name):
     )
 
 
+def inplace_elu_derivative(t: float, copies: int, dtype: torch.dtype) -> float:
+    """elu'(t) by autograd of torch's in-place ELU, read from element 0 of ``copies`` copies of t."""
+    return reference.torch_derivative("elu", torch.full((copies,), t, dtype=dtype), inplace=True)[0].item()
+
+
 @pytest.mark.claim("S13")
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
 def test_s13_in_floats_elu_derivative_underflows_to_exactly_zero(dtype):
@@ -105,14 +110,10 @@ def test_s13_in_floats_elu_derivative_underflows_to_exactly_zero(dtype):
     # vectorized one (64 copies of x, element 0 read), and the two round differently near -1.
     inplace = {}
     for path, copies in (("scalar", 1), ("vectorized", 64)):
-
-        def inplace_derivative(t, copies=copies):
-            return reference.torch_derivative("elu", torch.full((copies,), t, dtype=tdt), inplace=True)[0].item()
-
-        edge = float_threshold(lambda t, d=inplace_derivative: d(t) > 0, -1e4, 0.0, dtype)
+        edge = float_threshold(lambda t, c=copies: inplace_elu_derivative(t, c, tdt) > 0, -1e4, 0.0, dtype)
         below = float(np.nextafter(dtype(edge), dtype(-np.inf)))
         assert torch_edge < edge < 0 and theory.exact_derivative("elu", edge) > 0
-        assert inplace_derivative(below) == 0.0 and theory.exact_derivative("elu", below) > 0
+        assert inplace_elu_derivative(below, copies, tdt) == 0.0 and theory.exact_derivative("elu", below) > 0
         inplace[f"torch_inplace_{path}"] = edge
     evidence.record(
         "S13",

@@ -112,18 +112,23 @@ W_SYM, ETA = sp.Symbol("w", real=True), sp.Symbol("eta", positive=True)
 DOUBLE_WELL = W_SYM**4 / 4 - W_SYM**2 / 2
 
 
+def descent_step(w: float, eta: float = 0.1) -> float:
+    """w - eta L'(w) in float64, L'(w) = w^3 - w."""
+    return w - eta * (w**3 - w)
+
+
 @functools.cache
-def smallest_start_that_moves(eta: float = 0.1) -> float:
-    """The smallest positive float w with fl(w - eta L'(w)) != w."""
-    return float_threshold(lambda w: w - eta * (w**3 - w) != w, 5e-324, 0.5, np.float64)
+def smallest_start_that_moves() -> float:
+    """The smallest positive float w whose descent step moves it."""
+    return float_threshold(lambda w: descent_step(w) != w, 5e-324, 0.5, np.float64)
 
 
-def double_well_descent(w: float, eta: float = 0.1, steps: int = 20_000) -> tuple[float, int | None]:
-    """Plain gradient descent w <- w - eta L'(w) in float64; (last w, first step within 1e-12 of +-1)."""
+def double_well_descent(w: float, steps: int = 20_000) -> tuple[float, int | None]:
+    """Plain gradient descent by descent_step; (last w, first step within 1e-12 of +-1)."""
     for step in range(steps):
         if abs(abs(w) - 1.0) <= 1e-12:
             return w, step
-        w = w - eta * (w**3 - w)
+        w = descent_step(w)
     return w, None
 
 
