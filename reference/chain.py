@@ -44,7 +44,8 @@ def forward(name: str, x: object, W: object, b: object, dtype=None, **params: fl
     a = round_to(xin, dtype)
     zs = []
     for w, c in zip(W, b):
-        z = a * w + c
+        with np.errstate(over="ignore"):  # past the dtype's range z is +-inf, as IEEE rounds it
+            z = a * w + c
         zs.append(z)
         a = activation(name, z, **params)
     return zs
@@ -65,8 +66,9 @@ def chain_gradient(name: str, x: object, W: object, b: object, dtype=None, **par
     factors.append(np.broadcast_to(xin, zs[0].shape))
     stacked = np.stack([np.asarray(f_) for f_ in factors])
     value = stacked[0]
-    for fac in stacked[1:]:
-        value = value * fac
+    with np.errstate(over="ignore"):  # a product past the dtype's range is inf, as IEEE rounds it
+        for fac in stacked[1:]:
+            value = value * fac
     wide = stacked.astype(np.float64)
     sign = np.prod(np.sign(wide), axis=0)
     with np.errstate(divide="ignore"):  # log(0) = -inf is the exact answer for a zero factor
