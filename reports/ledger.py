@@ -8,6 +8,8 @@ from pathlib import Path
 
 import tomllib
 
+from reports import prose
+
 LEDGER_PATH = Path(__file__).resolve().parent.parent / "claims.toml"
 VERDICTS = ("supported", "refuted", "conditional", "inconclusive", "not-checkable", "pending")
 NEEDS_CORRECTION = ("refuted", "conditional")
@@ -29,6 +31,16 @@ class Claim:
     reason: str | None
     reconstructed: str | None
     span: str | None
+    finding: str | None = None
+    asserts: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def templates(self) -> dict[str, str]:
+        """The prose fields that are templates filled from evidence: correction, reason, finding."""
+        return {f: getattr(self, f) for f in prose.FIELDS if getattr(self, f)}
+
+    @property
+    def asserting_tests(self) -> set[str]:
+        return {test for _, tests in self.asserts for test in tests}
 
     @property
     def pending(self) -> bool:
@@ -41,6 +53,8 @@ class Claim:
 
 def _claim(entry: dict, sources: dict) -> Claim:
     cid = entry.get("id", "?")
+    # Prose is wrapped in the file; one space between words is what it says.
+    entry = {k: " ".join(v.split()) if k in prose.FIELDS and isinstance(v, str) else v for k, v in entry.items()}
     for key in ("id", "source", "quote", "statement"):
         if not isinstance(entry.get(key), str) or not entry[key].strip():
             raise LedgerError(f"claim {cid}: field {key!r} must be a non-empty string")
@@ -57,6 +71,9 @@ def _claim(entry: dict, sources: dict) -> Claim:
         raise LedgerError(f"claim {cid}: a refuted or conditional verdict needs a correction")
     if "not-checkable" in verdict.values() and not entry.get("reason"):
         raise LedgerError(f"claim {cid}: a not-checkable verdict needs a reason")
+    asserts = _asserts(cid, entry)
+    for field in (*prose.FIELDS, "statement"):
+        _check_prose(cid, field, entry.get(field) or "", asserts if field != "statement" else None)
     return Claim(
         id=entry["id"],
         source=entry["source"],
@@ -68,7 +85,42 @@ def _claim(entry: dict, sources: dict) -> Claim:
         reason=(entry.get("reason") or "").strip() or None,
         reconstructed=entry.get("reconstructed"),
         span=entry.get("span"),
+        finding=(entry.get("finding") or "").strip() or None,
+        asserts=tuple(asserts.items()),
     )
+
+
+def _asserts(cid: str, entry: dict) -> dict[str, tuple[str, ...]]:
+    """asserts = { "phrase of the prose" = "test_name" or ["test_a", "test_b"] }."""
+    raw = entry.get("asserts", {})
+    if not isinstance(raw, dict):
+        raise LedgerError(f"claim {cid}: 'asserts' must be a table of phrase = test name(s)")
+    out = {}
+    for phrase, tests in raw.items():
+        tests = (tests,) if isinstance(tests, str) else tuple(tests)
+        if not tests or not all(isinstance(t, str) and t.startswith("test_") for t in tests):
+            raise LedgerError(f"claim {cid}: asserts[{phrase!r}] must name test functions (test_...)")
+        if not any(phrase in (entry.get(f) or "") for f in prose.FIELDS):
+            raise LedgerError(f"claim {cid}: asserted phrase {phrase!r} is not in its correction, reason or finding")
+        out[phrase] = tests
+    return out
+
+
+def _check_prose(cid: str, field: str, text: str, asserts: dict | None) -> None:
+    """No typed number, no malformed placeholder, and (in prose) every qualifier asserted by a test.
+    A statement is LaTeX throughout: there only decimals count as typed numbers."""
+    typed = prose.DECIMAL.findall(text) if field == "statement" else prose.typed_numbers(text)
+    if typed:
+        raise LedgerError(
+            f"claim {cid}: {field} has typed numbers {typed}; use a placeholder {{key.field}} filled from "
+            "evidence, or LaTeX ($...$) for an exact constant"
+        )
+    if field != "statement" and (bad := prose.malformed_placeholders(text)):
+        raise LedgerError(f"claim {cid}: {field} has malformed placeholders {bad}; the form is {{key.path:digits}}")
+    if asserts is not None and (loose := prose.unasserted_qualifiers(text, asserts)):
+        raise LedgerError(
+            f"claim {cid}: {field} says {loose} without a test asserting it; add the phrase to the claim's asserts"
+        )
 
 
 @dataclass(frozen=True)

@@ -21,3 +21,11 @@ def from_latex(tex: str, display: str = "block") -> str:
 def from_sympy(expr: sp.Expr, display: str = "block") -> str:
     """<math> for a sympy expression; Piecewise goes through LaTeX cases, which the converter handles."""
     return from_latex(sp.latex(expr), display)
+
+
+def prose_html(text: str) -> str:
+    """Prose with inline LaTeX between $ signs: the text escaped, each $...$ as inline MathML."""
+    parts = text.split("$")
+    if len(parts) % 2 == 0:  # an unpaired $: show the text as it is rather than guess
+        return html.escape(text)
+    return "".join(from_latex(p, display="inline") if i % 2 else html.escape(p) for i, p in enumerate(parts))

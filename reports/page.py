@@ -11,7 +11,7 @@ from reports import figures
 from reports.annotate import annotated, source_text
 from reports.citation import bibtex, load_cff
 from reports.ledger import Ledger
-from reports.mathml import from_latex
+from reports.mathml import from_latex, prose_html
 from reports.plugin import outcome_mark
 
 VERDICT_ORDER = ("supported", "refuted", "conditional", "inconclusive", "not-checkable", "pending")
@@ -136,7 +136,7 @@ def ledger_table(results: dict) -> str:
         rows.append(
             f'<tr><td><a href="#{c["id"]}">{c["id"]}</a></td><td>{html.escape(c["quote"])}</td>'
             f"<td>{badge(c['verdict']['math'])}</td><td>{badge(c['verdict']['float'])}</td>"
-            f"<td>{html.escape(c['correction'] or '')}</td><td>{reproduced_cell(c)}</td></tr>"
+            f"<td>{prose_html(c['correction'] or '')}</td><td>{reproduced_cell(c)}</td></tr>"
         )
     return (
         '<table id="ledger"><thead><tr><th>id</th><th>quote</th><th>math</th><th>float</th><th>correction</th>'
@@ -154,10 +154,14 @@ def claim_section(c: dict, ledger: Ledger, figure: str | None) -> str:
     if entry.reconstructed:
         parts.append(f'<p class="muted"><b>Reconstructed:</b> {html.escape(entry.reconstructed)}</p>')
     parts.append(f"<p><b>Formal statement</b></p>{from_latex(c['statement'])}")
+    if c.get("finding"):
+        parts.append(f'<p class="finding"><b>Finding:</b> {prose_html(c["finding"])}</p>')
     if c["correction"]:
-        parts.append(f"<p><b>Corrected claim</b> (itself tested): {html.escape(c['correction'])}</p>")
-    if entry.reason:
-        parts.append(f"<p><b>Why:</b> {html.escape(entry.reason)}</p>")
+        parts.append(f"<p><b>Corrected claim</b> (itself tested): {prose_html(c['correction'])}</p>")
+    if c.get("reason"):
+        parts.append(f"<p><b>Why:</b> {prose_html(c['reason'])}</p>")
+    for problem in c.get("problems", []):
+        parts.append(f'<p class="bad"><b>Not reproduced:</b> {html.escape(problem)}</p>')
     if figure:
         parts.append(f'<div class="figure">{figure}</div>')
     parts.append(f"<details open><summary><b>Evidence</b></summary>{evidence_html(c['evidence'])}</details>")

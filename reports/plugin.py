@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from reports import evidence
-from reports.ledger import load
+from reports.ledger import LedgerError, load
 from reports.results import build, dumps, provenance, write_atomically
 
 DEFAULT_RESULTS = Path("reports") / "out" / "results.json"
@@ -58,17 +58,32 @@ def outcome_mark(claim: dict) -> str:
     return "yes" if claim["reproduced"] else "NOT REPRODUCED"
 
 
+def asserting_tests_missing(ledger, claim_of: dict[str, str]) -> list[str]:
+    """Each test a claim's asserts names must exist and be marked with that claim."""
+    functions = {(cid, nodeid.split("::")[-1].split("[")[0]) for nodeid, cid in claim_of.items()}
+    return [
+        f"claim {c.id}: asserts names {test}, which is no test marked claim({c.id!r})"
+        for c in ledger.claims.values()
+        for test in sorted(c.asserting_tests)
+        if (c.id, test) not in functions
+    ]
+
+
 class ClaimsPlugin:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         ledger = config.getoption("--ledger")
-        self.ledger = load(Path(ledger)) if ledger else load()
+        try:
+            self.ledger = load(Path(ledger)) if ledger else load()
+        except LedgerError as err:  # before any test runs, as a usage error that names the claim
+            raise pytest.UsageError(f"claims ledger: {err}") from err
         self.claim_of: dict[str, str] = {}
         self.tests: dict[str, dict] = {}
         self.examples: dict[str, int] = {}
         self.started = datetime.now(timezone.utc).isoformat(timespec="seconds")
         self.t0 = time.perf_counter()
         self.results: dict | None = None
+        self.strict = False
         self.path = Path(config.getoption("--results") or config.rootpath / DEFAULT_RESULTS)
         evidence.clear()
 
@@ -83,11 +98,13 @@ class ClaimsPlugin:
                     errors.append(f"{item.nodeid}: claim marker {mark.args} names no claim in claims.toml")
                 else:
                     self.claim_of[item.nodeid] = mark.args[0]
-        if full_run(config):
+        self.strict = full_run(config)
+        if self.strict:
             tested = set(self.claim_of.values())
             errors += [
                 f"claim {c.id} has no test" for c in self.ledger.claims.values() if c.id not in tested and not c.pending
             ]
+            errors += asserting_tests_missing(self.ledger, self.claim_of)
         if errors:
             raise pytest.UsageError("claims ledger and tests disagree:\n  " + "\n  ".join(errors))
 
@@ -136,8 +153,10 @@ class ClaimsPlugin:
             duration_s=time.perf_counter() - self.t0,
             command=invocation(),
         )
-        self.results = build(self.ledger, by_claim, evidence.recorded(), prov)
+        self.results = build(self.ledger, by_claim, evidence.recorded(), prov, strict=self.strict)
         write_atomically(self.path, dumps(self.results))
+        if any(c.get("problems") for c in self.results["claims"]) and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     def pytest_terminal_summary(self, terminalreporter, exitstatus: int, config: pytest.Config) -> None:
         if self.results is None:
@@ -150,4 +169,6 @@ class ClaimsPlugin:
             v = claim["verdict"]
             line = f"{claim['id']:5s} {v['math'] or '-':14s} {v['float'] or '-':14s} {mark}"
             tr.write_line(line, red=mark == "NOT REPRODUCED", green=mark == "yes")
+            for problem in claim.get("problems", []):
+                tr.write_line(f"      {problem}", red=True)
         tr.write_line(f"results: {self.path}")

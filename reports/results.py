@@ -12,6 +12,7 @@ from pathlib import Path
 
 import tomllib
 
+from reports import prose
 from reports.ledger import Claim, Ledger
 
 SCHEMA = "activation-claims/results/1"
@@ -65,28 +66,62 @@ def provenance(root: Path, profile: str, seed: object, started: str, duration_s:
     }
 
 
-def claim_record(claim: Claim, tests: list[dict], evidence: list[dict]) -> dict:
-    """One claim as results.json holds it; reproduced = it has tests and every one passed."""
-    reproduced = bool(tests) and all(t["outcome"] == "passed" for t in tests)
-    return {
+def evidence_problems(claim: Claim, evidence: list[dict]) -> list[str]:
+    """What the verdicts need and the evidence lacks: refuted, a counterexample; conditional, evidence
+    on both sides (side = "holds" and side = "fails"); supported, a proof (symbolic evidence) or a
+    search that states its coverage; inconclusive, the statistic that did not decide."""
+    verdicts = {claim.math, claim.float} - {None}
+    kinds = {item["kind"] for item in evidence}
+    sides = {item.get("side") for item in evidence}
+    problems = []
+    if "refuted" in verdicts and "counterexample" not in kinds:
+        problems.append("refuted, but no counterexample was recorded")
+    if "conditional" in verdicts and not {"holds", "fails"} <= sides:
+        problems.append("conditional, but evidence for both sides (side 'holds' and 'fails') was not recorded")
+    if "supported" in verdicts and "symbolic" not in kinds and not any("coverage" in item for item in evidence):
+        problems.append("supported, but neither a proof (symbolic evidence) nor a search's coverage was recorded")
+    if "supported" in verdicts and "refuted" not in verdicts and "counterexample" in kinds:
+        problems.append("supported, yet a counterexample was recorded")
+    if "inconclusive" in verdicts and "statistic" not in kinds:
+        problems.append("inconclusive, but the statistic was not recorded")
+    return problems
+
+
+def claim_record(claim: Claim, tests: list[dict], evidence: list[dict], strict: bool = False) -> dict:
+    """One claim as results.json holds it; reproduced = it has tests, every one passed, and (in a full
+    run, strict) its prose fills from its evidence and the evidence is what its verdicts need."""
+    passed = bool(tests) and all(t["outcome"] == "passed" for t in tests)
+    templates = claim.templates()
+    problems = []
+    if strict and passed:
+        problems = [f"{field}: {m}" for field, text in templates.items() for m in prose.missing(text, evidence)]
+        problems += evidence_problems(claim, evidence)
+    filled = {field: prose.fill_or_mark(text, evidence) for field, text in templates.items()}
+    record = {
         "id": claim.id,
         "source": claim.source,
         "quote": claim.quote,
         "statement": claim.statement,
         "verdict": {"math": claim.math, "float": claim.float},
-        "correction": claim.correction,
-        "reproduced": reproduced if claim.checkable or tests else None,
+        "correction": filled.get("correction"),
+        "reason": filled.get("reason"),
+        "finding": filled.get("finding"),
+        "reproduced": (passed and not problems) if claim.checkable or tests else None,
         "tests": sorted(tests, key=lambda t: t["nodeid"]),
         "evidence": evidence,
     }
+    if problems:
+        record["problems"] = problems
+    return record
 
 
-def build(ledger: Ledger, tests_by_claim: dict, evidence: dict, prov: dict) -> dict:
+def build(ledger: Ledger, tests_by_claim: dict, evidence: dict, prov: dict, strict: bool = False) -> dict:
     return {
         "schema": SCHEMA,
         "provenance": prov,
         "claims": [
-            claim_record(c, tests_by_claim.get(c.id, []), evidence.get(c.id, [])) for c in ledger.claims.values()
+            claim_record(c, tests_by_claim.get(c.id, []), evidence.get(c.id, []), strict)
+            for c in ledger.claims.values()
         ],
     }
 

@@ -51,6 +51,27 @@ def test_report_is_written_and_is_self_contained(small_results, tmp_path):
     assert "@software{" in page
 
 
+def test_the_page_shows_each_correction_and_finding_filled_from_evidence(small_results, tmp_path):
+    """The prose the page prints is results.json's filled text, its LaTeX as MathML: no placeholder,
+    no raw $ left; a claim that did not run says so instead of inventing a number."""
+    import html
+
+    from reports import prose
+    from reports.mathml import prose_html
+
+    build(small_results, tmp_path)
+    page = (tmp_path / "index.html").read_text()
+    results = json.loads(small_results.read_text())
+    s17 = next(c for c in results["claims"] if c["id"] == "S17")
+    assert not prose.PLACEHOLDER.search(prose.LATEX.sub("", s17["correction"]))
+    assert prose_html(s17["correction"]) in page
+    s11 = next(c for c in results["claims"] if c["id"] == "S11")
+    assert "[not measured" not in s11["finding"] and prose_html(s11["finding"]) in page
+    s01 = next(c for c in results["claims"] if c["id"] == "S01")
+    assert "[not measured in this run]" in s01["correction"]  # S01's tests are outside the subset
+    assert html.escape("$\\sigma") not in page
+
+
 def test_two_builds_from_the_same_results_are_byte_identical(small_results, tmp_path):
     build(small_results, tmp_path / "a")
     build(small_results, tmp_path / "b")

@@ -9,12 +9,15 @@ import numpy as np
 import pytest
 import sympy as sp
 import torch
+from hypothesis import strategies as st
 
+import theory
+from reference import activation
 from reference import meanfield as sim
 from registry import ACTIVATIONS
 from registry.elu import SELU_ALPHA, SELU_SCALE
 from reports import evidence
-from tests.claims.verdicts import establishes
+from tests.claims.verdicts import establishes, find_counterexample
 from theory import gaussian, meanfield
 
 z, q = gaussian.z, gaussian.q
@@ -140,7 +143,12 @@ def test_l03_mean_field_phase_of_torch_gains_and_the_simulated_gradient_ratio():
         assert errors[WIDTHS[1]] < errors[WIDTHS[0]]  # the tolerance shrinks with width
         rows.append(row)
     evidence.record(
-        "L03", "table", label="mean-field prediction at torch's gains vs simulation (depth 50, 8 seeds)", rows=rows
+        "L03",
+        "table",
+        label=f"mean-field prediction at torch's gains vs simulation (depth {DEPTH}, {SEEDS} seeds)",
+        rows=rows,
+        coverage=f"tanh, sigmoid and selu at torch's gains, simulated at widths {WIDTHS[0]} and {WIDTHS[1]}, "
+        f"depth {DEPTH}, {SEEDS} seeds each; chi_1 by two quadrature routes agreeing to 1e-9",
     )
     phases = {r["activation"]: r["phase"] for r in rows}
     assert phases == {"tanh": "chaotic", "sigmoid": "ordered", "selu": "chaotic"}
@@ -198,7 +206,18 @@ def test_l04_born_dead_probability_exactly_and_by_monte_carlo():
             )
             assert centre - half <= exact <= centre + half
     general = sim.born_dead_fraction(4, 60, 5000, seed=9, bias_std=0.1, inputs=8)
-    evidence.record("L04", "table", label="P(born dead): exact vs Monte Carlo (20000 nets each)", rows=rows)
+    N, L = sp.symbols("N L", positive=True, integer=True)
+    born_dead = 1 - (1 - 2**-N) ** L
+    for width in range(1, 11):  # dies in probability as depth grows, at each width
+        assert sp.limit(born_dead.subs(N, width), L, sp.oo) == 1
+    evidence.record("L04", "symbolic", p_born_dead=sp.latex(born_dead), limit_in_depth="1 for widths 1 to 10")
+    evidence.record(
+        "L04",
+        "table",
+        label=f"P(born dead): exact vs Monte Carlo ({trials} nets each)",
+        rows=rows,
+        coverage=f"{trials} nets at each width 2, 3, 4 and depths 1, 5, 10, 20, 30, within the 99.99% Wilson interval",
+    )
     evidence.record(
         "L04",
         "figure",
@@ -210,17 +229,59 @@ def test_l04_born_dead_probability_exactly_and_by_monte_carlo():
     assert general[-1] > general[9] > 0 and np.all(np.diff(general) >= 0)
 
 
+def gaussian_means(mu: float) -> tuple[mpmath.mpf, mpmath.mpf]:
+    """(E[elu(z)], E[relu(z)]) for z ~ N(mu, 1), alpha = 1, in closed form:
+    E[relu] = mu Phi(mu) + phi(mu); E[elu] = E[relu] + e^{mu + 1/2} Phi(-mu - 1) - Phi(-mu)."""
+    mu = mpmath.mpf(mu)
+    relu = mu * mpmath.ncdf(mu) + mpmath.npdf(mu)
+    return relu + mpmath.exp(mu + mpmath.mpf(1) / 2) * mpmath.ncdf(-mu - 1) - mpmath.ncdf(-mu), relu
+
+
 @pytest.mark.claim("L05")
-def test_l05_elu_has_a_smaller_mean_activation_than_relu():
-    establishes("L05", math="conditional", float="conditional")
+def test_l05_elu_mean_is_farther_from_zero_than_relu_for_negative_mean_inputs():
+    establishes("L05", math="refuted", float="refuted")
+    with mpmath.workdps(30):
+        for mu in (-2.0, 0.0, 1.5):  # the closed form against quadrature of the registry's expressions
+            e, r = gaussian_means(mu)
+            pdf = lambda t, m=mu: mpmath.npdf(t, m, 1)  # noqa: E731
+            for name, value in (("elu", e), ("relu", r)):
+                f = theory.mp_callable(theory.expression(name), (theory.x,))
+                integrand = lambda t, f=f, pdf=pdf: f(t) * pdf(t)  # noqa: E731
+                assert abs(mpmath.quad(integrand, [-mpmath.inf, 0, mpmath.inf]) - value) < 1e-25
+        farther = lambda mu: abs(gaussian_means(mu)[0]) - gaussian_means(mu)[1]  # noqa: E731
+        mu_c = mpmath.findroot(farther, (-1, 0), solver="illinois", verify=False)
+        assert farther(mu_c - 0.01) > 0 > farther(mu_c + 0.01)
+
+        def describe(mu):
+            e, r = gaussian_means(mu)
+            return {"mu": mu, "mean_elu": float(e), "mean_relu": float(r)}
+
+        mu = find_counterexample(
+            "L05", st.floats(-10, 10), lambda m: farther(m) > 0, describe, label="|E elu(z)| > E relu(z)", key="cx"
+        )
+        assert mu < mu_c
+    # Monte Carlo on the float route agrees at the counterexample.
+    zs = np.random.default_rng(0).normal(mu, 1.0, 2_000_000)
+    e, r = gaussian_means(mu)
+    assert activation("elu", zs).mean() == pytest.approx(float(e), abs=5 * activation("elu", zs).std() / 1414)
+    evidence.record("L05", "numeric", key="crossover", mu_c=float(mu_c), label="|E elu| = E relu at mu_c")
+
+
+@pytest.mark.claim("L05")
+def test_l05_for_zero_mean_inputs_elu_has_the_smaller_mean():
+    """x <= elu(x) < relu(x) for x < 0 (equal for x > 0): so 0 = E[z] <= E[elu(z)] < E[relu(z)] for every
+    zero-mean z with mass below 0, any variance; checked in closed form at q = 1 and by simulation."""
+    establishes("L05", math="refuted")
+    t = sp.Symbol("t", real=True)
+    elu_left, negative = sp.exp(t) - 1, sp.Interval.open(-sp.oo, 0)
+    gap = elu_left - t  # 0 at t = 0 and decreasing on t < 0 (gap' = e^t - 1 < 0): so gap > 0 there
+    assert gap.subs(t, 0) == 0 and sp.solveset(sp.diff(gap, t) >= 0, t, negative) == sp.S.EmptySet
+    assert sp.solveset(elu_left >= 0, t, negative) == sp.S.EmptySet  # elu < 0 = relu on t < 0
     m_elu, m_relu = gaussian.closed_form("elu", "mean"), gaussian.closed_form("relu", "mean")
     with mpmath.workdps(30):
         e, r = gaussian.moment("elu", "mean", 1.0).value, gaussian.moment("relu", "mean", 1.0).value
-    assert 0 < e < r
-    rng = np.random.default_rng(0)
-    zs = rng.normal(size=2_000_000)
-    from reference import activation
-
+        assert 0 < e < r and abs(e - gaussian_means(0)[0]) < 1e-25 and abs(r - gaussian_means(0)[1]) < 1e-25
+    zs = np.random.default_rng(0).normal(size=2_000_000)
     assert activation("elu", zs).mean() == pytest.approx(float(e), abs=5 * activation("elu", zs).std() / 1414)
     shared, own = {}, {}
     for name in ("relu", "leaky_relu", "elu"):
@@ -231,10 +292,11 @@ def test_l05_elu_has_a_smaller_mean_activation_than_relu():
     evidence.record(
         "L05",
         "symbolic",
-        mean_elu=sp.latex(m_elu.subs(q, 1)),
-        mean_relu=sp.latex(m_relu.subs(q, 1)),
-        mean_elu_value=mpmath.nstr(e, 20),
-        mean_relu_value=mpmath.nstr(r, 20),
+        key="unit",
+        mean_elu_latex=sp.latex(m_elu.subs(q, 1)),
+        mean_relu_latex=sp.latex(m_relu.subs(q, 1)),
+        mean_elu=float(e),
+        mean_relu=float(r),
     )
     evidence.record(
         "L05",
@@ -245,10 +307,12 @@ def test_l05_elu_has_a_smaller_mean_activation_than_relu():
     evidence.record(
         "L05", "figure", label="mean activation per layer, all at sigma_w = sqrt 2 (width 256, 8 seeds)", **shared
     )
-    # The condition: equal pre-activation variance. Then ELU's mean is the smaller at every layer ...
+    # At equal pre-activation variance ELU's mean is the smaller at every layer ...
     assert all(el < rl for el, rl in zip(own["elu"], own["relu"]))
     # ... but under ReLU's He gain ELU's variance grows with depth and its mean overtakes ReLU's.
-    assert shared["elu"][-1] > shared["relu"][-1]
+    overtakes = [layer for layer, (el, rl) in enumerate(zip(shared["elu"], shared["relu"]), start=1) if el > rl]
+    assert overtakes and overtakes == list(range(overtakes[0], len(shared["elu"]) + 1))  # and stays ahead
+    evidence.record("L05", "numeric", key="he", overtakes_at_layer=overtakes[0], width=256)
 
 
 def mean_activation_by_layer(name: str, sigma_w: float) -> list[float]:
@@ -296,3 +360,27 @@ def test_l06_dynamical_isometry_needs_tanh_orthogonal_weights_and_small_q_star()
     assert all(r["tanh orthogonal"] < 0.5 for r in small)  # concentrated at depth 200 when q* ~ 0.01
     assert all(r["tanh gaussian"] > 5 and r["relu orthogonal (He)"] > 10 for r in small)
     assert larger[-1]["tanh orthogonal"] > 3 * small[-1]["tanh orthogonal"]  # it spreads as q* L grows
+    evidence.record(
+        "L06",
+        "numeric",
+        key="small",
+        side="holds",
+        sigma_b=small[0]["sigma_b"],
+        q_star=small[0]["q_star"],
+        orthogonal_max=max(r["tanh orthogonal"] for r in small),
+        max_depth=small[-1]["depth"],
+        gaussian_min=min(r["tanh gaussian"] for r in small),
+        gaussian_max=max(r["tanh gaussian"] for r in small),
+    )
+    evidence.record(
+        "L06",
+        "numeric",
+        key="larger",
+        side="fails",
+        sigma_b=larger[0]["sigma_b"],
+        q_star=larger[0]["q_star"],
+        orthogonal_at_max_depth=larger[-1]["tanh orthogonal"],
+        max_depth=larger[-1]["depth"],
+    )
+    relu = [r["relu orthogonal (He)"] for r in small]
+    evidence.record("L06", "numeric", key="relu", side="holds", min=min(relu), max=max(relu))

@@ -41,8 +41,36 @@ def moves_under_zero_gradient(make, warmup: int, steps: int = 20) -> tuple[bool,
 
 
 @pytest.mark.claim("S07")
+def test_s07_plain_gradient_descent_keeps_a_parameter_whose_gradient_is_zero_symbolically():
+    establishes("S07", math="supported")
+    theta, eta = sp.symbols("theta eta", real=True)
+    grad = sp.Integer(0)
+    assert theta - eta * grad == theta
+    evidence.record("S07", "symbolic", update=sp.latex(theta - eta * sp.Symbol("g")), at_zero_gradient=sp.latex(theta))
+
+
+@pytest.mark.claim("S07")
+@given(w=floats_of(np.float32), lr=st.floats(2.0**-20, 10.0, width=32))
+def test_s07_in_floats_plain_sgd_leaves_a_zero_gradient_parameter_bit_for_bit(w, lr):
+    """Every float32 weight, the edge cases among them (0, -0.0, subnormals, +-inf, NaN)."""
+    establishes("S07", float="supported")
+    p = torch.nn.Parameter(torch.tensor([w], dtype=torch.float32))
+    before = p.detach().clone()
+    opt = torch.optim.SGD([p], lr=float(lr))
+    p.grad = torch.zeros_like(p)
+    opt.step()
+    assert before.view(torch.int32).equal(p.detach().view(torch.int32))  # same bits, sign of zero and NaN included
+    evidence.record(
+        "S07",
+        "numeric",
+        key="float",
+        coverage="every float32 weight Hypothesis draws (0, -0.0, subnormals, infinities and NaN among them) "
+        "with learning rates from 2^-20 to 10",
+    )
+
+
+@pytest.mark.claim("S07")
 def test_s07_which_optimizers_move_a_parameter_whose_gradient_is_exactly_zero():
-    establishes("S07", math="conditional", float="conditional")
     rows = []
     for name, make in OPTIMIZERS.items():
         for warmup in (0, 5):
@@ -56,6 +84,16 @@ def test_s07_which_optimizers_move_a_parameter_whose_gradient_is_exactly_zero():
     # Without it: buffers or decay keep the parameter moving.
     assert moved[("SGD+momentum 0.9", 5)] and moved[("Adam", 5)]
     assert moved[("SGD+weight decay 0.01", 0)] and moved[("AdamW", 0)]
+    change = {(r["optimizer"], r["nonzero_steps_before"]): r["max_abs_change"] for r in rows}
+    evidence.record(
+        "S07",
+        "numeric",
+        key="moves",
+        label="how far a parameter moves with gradient exactly 0 after 5 nonzero steps",
+        momentum=change[("SGD+momentum 0.9", 5)],
+        adam=change[("Adam", 5)],
+        steps=20,
+    )
 
 
 def regression_data(n: int = 64):
@@ -92,7 +130,7 @@ def train(net, make, steps: int = 300) -> list[float]:
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
 @given(data=st.data())
 def test_s11_relu_derivative_is_exactly_zero_for_non_positive_pre_activation_in_every_route(dtype, data):
-    establishes("S11", math="conditional", float="conditional")
+    establishes("S11", math="supported", float="supported")
     z = data.draw(floats_of(dtype, allow_nan=False).filter(lambda v: v <= 0), label="z")
     assert reference.derivative("relu", np.asarray(z, dtype=dtype)) == 0
     t = torch.tensor([float(z)], dtype=getattr(torch, np.dtype(dtype).name), requires_grad=True)
@@ -103,8 +141,16 @@ def test_s11_relu_derivative_is_exactly_zero_for_non_positive_pre_activation_in_
 
 
 @pytest.mark.claim("S11")
+def test_s11_relu_derivative_is_zero_on_the_non_positive_axis_symbolically():
+    establishes("S11", math="supported")
+    left = [p for p, where in theory.ranges.pieces(theory.derivative("relu")) if where.sup == 0]
+    assert left == [0] and theory.derivative("relu").subs(theory.x, 0) == 0
+    evidence.record("S11", "symbolic", derivative=sp.latex(theory.derivative("relu")), on_z_at_most_0="0")
+
+
+@pytest.mark.claim("S11")
 def test_s11_a_first_layer_unit_dead_on_every_input_never_moves():
-    establishes("S11", math="conditional", float="conditional")
+    establishes("S11", float="supported")
     x, _ = regression_data()
     rows = []
     for name, make in OPTIMIZERS.items():
@@ -130,13 +176,42 @@ def test_s11_a_first_layer_unit_dead_on_every_input_never_moves():
     evidence.record(
         "S11", "table", label="first-layer ReLU unit dead on all 64 inputs, 300 steps (torch float32)", rows=rows
     )
+    evidence.record("S11", "numeric", key="first_layer", steps=300, optimizers=list(OPTIMIZERS))
+
+
+@pytest.mark.claim("S11")
+def test_s11_a_unit_that_dies_after_training_keeps_moving_under_momentum_and_adam():
+    """Alive for some steps (bias 0), then killed (bias -10, negative on every input): plain SGD leaves it
+    bit for bit, momentum and Adam move it on their remembered gradients (S07 from the other side)."""
+    x, y = regression_data()
+    alive_steps, rows = 20, []
+    for name, make in OPTIMIZERS.items():
+        if "decay" in name or name == "AdamW":
+            continue
+        net = dead_first_layer_net()
+        with torch.no_grad():
+            net[0].bias[0] = 0.0
+        opt = make(net.parameters())
+        for step in range(alive_steps + 50):
+            if step == alive_steps:
+                with torch.no_grad():
+                    net[0].bias[0] = -10.0
+                w0 = net[0].weight[0].detach().clone()
+            opt.zero_grad()
+            torch.nn.functional.mse_loss(net(x), y).backward()
+            if step >= alive_steps:
+                assert torch.equal(net[0].weight.grad[0], torch.zeros(2))  # dead: its own gradient is 0
+            opt.step()
+        moved = float((net[0].weight[0].detach() - w0).abs().max())
+        rows.append({"optimizer": name, "moved_after_death": moved})
+        assert (moved == 0.0) == (name == "SGD")
+    evidence.record("S11", "table", key="history", alive_steps=alive_steps, steps_dead=50, rows=rows)
 
 
 @pytest.mark.claim("S11")
 def test_s11_a_dead_unit_in_a_deeper_layer_comes_back_when_the_layer_below_trains():
     """Layer-2 unit j reads h = relu(layer 1) with positive weights and sits just below 0 on every
     input; training enlarges h, which pushes z_j above 0 although z_j itself got zero gradient."""
-    establishes("S11", math="conditional")
     torch.manual_seed(0)
     x = torch.rand(64, 2) * 2 - 1
     y = 4.0 * torch.ones(64, 1)
@@ -165,7 +240,8 @@ def test_s11_a_dead_unit_in_a_deeper_layer_comes_back_when_the_layer_below_train
         opt.step()
     evidence.record(
         "S11",
-        "counterexample",
+        "numeric",
+        key="revived",
         label="a layer-2 unit dead on every input comes back",
         example={"revived_at_step": revived_at, "optimizer": "SGD lr 0.01", "inputs": 64, "max_pre_activation": trace},
     )

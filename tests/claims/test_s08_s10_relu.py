@@ -66,6 +66,7 @@ def test_s10_the_product_of_activations_is_not_the_gradient():
         strategy,
         differs,
         lambda e: {
+            "depth": 2,
             "x": e[0],
             "W": list(e[1:3]),
             "b": list(e[3:5]),
@@ -73,6 +74,7 @@ def test_s10_the_product_of_activations_is_not_the_gradient():
             "a_1": max(e[1] * e[0] + e[3], 0.0),
         },
         label="ReLU chain of depth 2: dy/dW1 != a_1",
+        key="cx",
     )
     x, W, b = relu_chain(example)
     assert reference.torch_chain_gradient("relu", [x], W, b).item() != max(W[0] * x + b[0], 0.0)

@@ -13,7 +13,8 @@ import reference
 import theory
 from registry import ACTIVATIONS
 from reports import evidence
-from tests.claims.verdicts import establishes, find_float_counterexample, float_threshold
+from tests.claims.floatscan import float_threshold
+from tests.claims.verdicts import establishes, find_float_counterexample
 from tests.strategies import DTYPES, floats_of, params_for
 
 x = theory.x
@@ -70,9 +71,21 @@ def test_s13_derivative_is_positive_for_every_negative_x_over_the_reals(name):
     )
 
 
-def inplace_elu_derivative(t: float, copies: int, dtype: torch.dtype) -> float:
-    """elu'(t) by autograd of torch's in-place ELU, read from element 0 of ``copies`` copies of t."""
-    return reference.torch_derivative("elu", torch.full((copies,), t, dtype=dtype), inplace=True)[0].item()
+def inplace_vectorized(v: np.ndarray) -> np.ndarray:
+    """elu'(v) by autograd of torch's in-place ELU, each value read from a run of 32 copies of it, so
+    that it lies in the body of the vectorized kernel (not its scalar tail)."""
+    copies = torch.from_numpy(np.repeat(v, 32))
+    return reference.torch_derivative("elu", copies, inplace=True).numpy()[::32]
+
+
+def inplace_scalar(v: np.ndarray) -> np.ndarray:
+    """elu'(v) by autograd of torch's in-place ELU on each value alone (its scalar expm1)."""
+    return np.array(
+        [
+            reference.torch_derivative("elu", torch.from_numpy(v[i : i + 1].copy()), inplace=True)[0].item()
+            for i in range(v.size)
+        ]
+    )
 
 
 @pytest.mark.claim("S13")
@@ -97,38 +110,42 @@ def test_s13_in_floats_elu_derivative_underflows_to_exactly_zero(dtype):
         exact=mpmath.nstr(theory.exact_derivative("elu", float(v)), 5),
     )
     assert theory.exact_derivative("elu", float(v)) > 0
-    numpy_edge = float_threshold(
-        lambda t: reference.derivative("elu", np.asarray(t, dtype=dtype)) > 0, -1e4, 0.0, dtype
-    )
-    tdt = getattr(torch, np.dtype(dtype).name)
-    torch_edge = float_threshold(
-        lambda t: reference.torch_derivative("elu", torch.tensor([t], dtype=tdt)).item() > 0, -1e4, 0.0, dtype
-    )
-    # torch's in-place twin (F.elu_, nn.ELU(inplace=True)) takes elu' = elu(x) + alpha from its
-    # output, which is exactly 0 once elu(x) rounds to -alpha: long before exp(x) underflows. Where
-    # that happens depends on the kernel: one element takes torch's scalar expm1, a long array its
-    # vectorized one (64 copies of x, element 0 read), and the two round differently near -1.
-    inplace = {}
-    for path, copies in (("scalar", 1), ("vectorized", 64)):
-        edge = float_threshold(lambda t, c=copies: inplace_elu_derivative(t, c, tdt) > 0, -1e4, 0.0, dtype)
-        below = float(np.nextafter(dtype(edge), dtype(-np.inf)))
-        assert torch_edge < edge < 0 and theory.exact_derivative("elu", edge) > 0
-        assert inplace_elu_derivative(below, copies, tdt) == 0.0 and theory.exact_derivative("elu", below) > 0
-        inplace[f"torch_inplace_{path}"] = edge
+    # Each route's edge, shown monotone on [-1e4, 0] (floatscan) before it is reported. torch's
+    # in-place twin (F.elu_, nn.ELU(inplace=True)) takes elu' = elu(x) + alpha from its output,
+    # exactly 0 once elu(x) rounds to -alpha: long before exp(x) underflows. Where depends on the
+    # kernel: a lone element takes torch's scalar expm1, an array's body the vectorized one.
+    routes = {
+        "numpy": (lambda t: reference.derivative("elu", t) > 0, {}),
+        "torch": (lambda t: reference.torch_derivative("elu", torch.from_numpy(t)).numpy() > 0, {}),
+        "torch_inplace_vectorized": (lambda t: inplace_vectorized(t) > 0, {"window": 1 << 16, "spread": 1 << 14}),
+        "torch_inplace_scalar": (lambda t: inplace_scalar(t) > 0, {"window": 256, "spread": 256}),
+    }
+    edges, coverage = {}, {}
+    for route, (positive, sizes) in routes.items():
+        found = float_threshold(positive, -1e4, 0.0, dtype, **sizes)
+        below = float(np.nextafter(dtype(found.edge), dtype(-np.inf)))
+        assert theory.exact_derivative("elu", below) > 0  # wrongly zero: the exact value is positive
+        edges[route], coverage[route] = below, found.coverage
+    assert edges["torch"] < edges["torch_inplace_scalar"] < 0 and edges["torch"] < edges["torch_inplace_vectorized"]
     evidence.record(
         "S13",
         "numeric",
-        label="elu' is exactly 0 for x below",
-        dtype=np.dtype(dtype).name,
-        numpy=numpy_edge,
-        torch=torch_edge,
-        **inplace,
+        key=f"zero_{np.dtype(dtype).name}",
+        label="elu'(x) is exactly 0 for x at or below (the last float where it is)",
+        **edges,
+        coverage=coverage,
     )
-    # leaky ReLU's derivative is exactly its slope: never 0 for a positive slope.
+    # leaky ReLU's derivative is exactly its slope left of 0: every negative float16, and the far end.
+    negatives = -np.abs(all_float16())[~np.isnan(all_float16())]
+    assert np.all(reference.derivative("leaky_relu", negatives[negatives < 0], slope=0.01) == np.float16(0.01))
     assert reference.derivative("leaky_relu", np.asarray(-np.finfo(dtype).max, dtype=dtype), slope=0.01) > 0
 
 
-def steps_to_recover(z0: float, dtype=torch.float64, limit: int = 3000) -> int | None:
+def all_float16() -> np.ndarray:
+    return np.arange(1 << 16, dtype=np.uint32).astype(np.uint16).view(np.float16)
+
+
+def steps_to_recover(z0: float, dtype=torch.float64, limit: int = 20_000) -> int | None:
     """One ELU unit y = elu(w x + b) fit to y = x on [-1, 1] by SGD (lr 0.5), starting with every
     pre-activation near -z0; the step at which some pre-activation first turns positive."""
     xs = torch.linspace(-1, 1, 32, dtype=dtype)
@@ -145,12 +162,28 @@ def steps_to_recover(z0: float, dtype=torch.float64, limit: int = 3000) -> int |
 
 
 @pytest.mark.claim("S13")
-def test_s13_a_deeply_negative_elu_unit_recovers_slowly_and_past_underflow_never():
+def test_s13_a_deeply_negative_elu_unit_recovers_in_steps_growing_like_e_to_the_depth():
+    """log(steps) = c + k |z| fitted over |z| = 1..8: the law e^{|z|} is k near 1 with small residuals;
+    past underflow (z = -800) the gradient is exactly 0 and the unit never moves."""
     establishes("S13", float="refuted")
-    rows = [{"pre_activation": -z0, "steps_to_recover": steps_to_recover(z0)} for z0 in (1.0, 3.0, 5.0, 7.0)]
-    evidence.record("S13", "table", label="ELU unit recovery under SGD lr 0.5 (torch float64)", rows=rows)
-    steps = [r["steps_to_recover"] for r in rows]
-    assert all(s is not None for s in steps[:3]) and steps[0] < steps[1] < steps[2]
+    depths = [float(z) for z in range(1, 9)]
+    steps = [steps_to_recover(z0) for z0 in depths]
+    assert all(s is not None for s in steps)
+    k, c = np.polyfit(depths, np.log(steps), 1)
+    residuals = np.log(steps) - (c + k * np.array(depths))
+    assert 0.9 <= k <= 1.1 and np.max(np.abs(residuals)) < 0.15
+    evidence.record(
+        "S13",
+        "table",
+        key="recovery",
+        label="ELU unit recovery under SGD lr 0.5 (torch float64): steps against |z|",
+        rows=[{"pre_activation": -z, "steps_to_recover": s} for z, s in zip(depths, steps)],
+        k=round(float(k), 3),
+        c=round(float(c), 3),
+        largest_residual=round(float(np.max(np.abs(residuals))), 3),
+        from_z=int(depths[0]),
+        to_z=int(depths[-1]),
+    )
     b = torch.tensor(-800.0, dtype=torch.float64, requires_grad=True)
     torch.nn.functional.elu(0.1 * torch.linspace(-1, 1, 32, dtype=torch.float64) + b).sum().backward()
     assert b.grad.item() == 0.0  # exactly zero: such a unit never moves
@@ -167,7 +200,7 @@ def test_s14_elu_saturates_at_minus_alpha_leaky_relu_does_not_saturate():
     prelu = torch.nn.PReLU()  # a leaky ReLU whose slope is learned (initially 0.25)
     assert prelu(torch.tensor([-1e30])).item() == pytest.approx(-2.5e29)
     # In floats the saturation is reached exactly.
-    edge = float_threshold(lambda t: reference.activation("elu", np.asarray(-t)) == -1.0, 0.0, 1e3, np.float64)
+    edge = float_threshold(lambda t: reference.activation("elu", -t) == -1.0, 0.0, 1e3, np.float64).edge
     assert (
         reference.activation("elu", -edge) == -1.0
         and reference.torch_activation("elu", torch.tensor(-edge - 1)).item() == -1.0
@@ -191,39 +224,76 @@ def gaussian_variance(name: str, mu: float, **params) -> mpmath.mpf:
     return m2 - m1**2
 
 
+SLOPES = (0.01, 0.1, 0.25)
+MU_GRID = np.arange(-15.0, 3.25, 0.25)  # every quarter from -15 to 3
+
+
+def variance_gap_closed_form(mu: float, slope: float) -> mpmath.mpf:
+    """Var[elu(z)] - Var[leaky_a(z)], z ~ N(mu, 1), alpha = 1, from the truncated-normal moments:
+    E[z 1(z>0)] = mu Phi(mu) + phi(mu), E[z^2 1(z>0)] = (mu^2 + 1) Phi(mu) + mu phi(mu) (and their
+    mirrors below 0), E[(e^z - 1)^k 1(z<0)] from E[e^{jz} 1(z<0)] = e^{j mu + j^2/2} Phi(-mu - j)."""
+    mu = mpmath.mpf(mu)
+    P, Q, p = mpmath.ncdf(mu), mpmath.ncdf(-mu), mpmath.npdf(mu)
+    pos1, pos2 = mu * P + p, (mu**2 + 1) * P + mu * p
+    neg1, neg2 = mu * Q - p, (mu**2 + 1) * Q - mu * p
+    exp_neg = {j: mpmath.exp(j * mu + mpmath.mpf(j * j) / 2) * mpmath.ncdf(-mu - j) for j in (1, 2)}
+    elu1, elu2 = pos1 + exp_neg[1] - Q, pos2 + exp_neg[2] - 2 * exp_neg[1] + Q
+    leaky1, leaky2 = pos1 + slope * neg1, pos2 + slope**2 * neg2
+    return (elu2 - elu1**2) - (leaky2 - leaky1**2)
+
+
 @pytest.mark.claim("S15")
 def test_s15_elu_passes_on_less_variance_than_leaky_relu_only_deep_in_the_negative_regime():
+    """For each slope: the gap Var[elu] - Var[leaky] (closed form) changes sign once on the grid,
+    negative below mu* and positive above; mu* is its root, where quadrature of the registry's
+    expressions (a second route) finds the gap zero too; Monte Carlo agrees one unit either side."""
     establishes("S15", math="conditional", float="conditional")
-    with mpmath.workdps(20):
-        gap = lambda mu: gaussian_variance("elu", mu) - gaussian_variance("leaky_relu", mu)  # noqa: E731
-        assert gap(0) > 0 and gap(-12) < 0
-        mu_star = mpmath.findroot(gap, (-12, 0), solver="illinois", verify=False)
-        assert abs(gap(mu_star)) < 1e-12 * gaussian_variance("leaky_relu", mu_star)
     rng = np.random.default_rng(0)
-    checks = []
-    for mu in (float(mu_star) - 1.0, float(mu_star) + 1.0):
-        z = rng.normal(mu, 1.0, 2_000_000)
-        v_elu, v_leaky = reference.activation("elu", z).var(), reference.activation("leaky_relu", z).var()
-        checks.append(
-            {
-                "mu": mu,
-                "var_elu_mc": v_elu,
-                "var_leaky_mc": v_leaky,
-                "var_elu_quad": float(gaussian_variance("elu", mu)),
-                "var_leaky_quad": float(gaussian_variance("leaky_relu", mu)),
-            }
-        )
-        # Monte Carlo agrees with quadrature (relative 1%, far outside 2e6-sample noise) ...
-        assert v_elu == pytest.approx(checks[-1]["var_elu_quad"], rel=0.01)
-        assert v_leaky == pytest.approx(checks[-1]["var_leaky_quad"], rel=0.01)
-    # ... and the ordering flips at mu*.
-    assert checks[0]["var_elu_mc"] < checks[0]["var_leaky_mc"] and checks[1]["var_elu_mc"] > checks[1]["var_leaky_mc"]
+    rows = []
+    for slope in SLOPES:
+        with mpmath.workdps(30):
+            signs = [variance_gap_closed_form(mu, slope) > 0 for mu in MU_GRID]
+            flip = signs.index(True)
+            assert not any(signs[:flip]) and all(signs[flip:])  # below mu*: ELU less; above: more
+        with mpmath.workdps(30):
+            lo, hi = MU_GRID[flip - 1], MU_GRID[flip]
+            mu_star = mpmath.findroot(lambda mu, a=slope: variance_gap_closed_form(mu, a), (lo, hi), solver="anderson")
+            assert lo < mu_star < hi
+        with mpmath.workdps(20):  # the second route, quadrature of the registry's expressions, at mu*
+            quad_gap = gaussian_variance("elu", mu_star) - gaussian_variance("leaky_relu", mu_star, slope=slope)
+            assert abs(quad_gap) < 1e-12 * gaussian_variance("leaky_relu", mu_star, slope=slope)
+        for side, mu in (("holds", float(mu_star) - 1.0), ("fails", float(mu_star) + 1.0)):
+            z = rng.normal(mu, 1.0, 2_000_000)
+            v_elu = reference.activation("elu", z).var()
+            v_leaky = reference.activation("leaky_relu", z, slope=slope).var()
+            quad = float(gaussian_variance("elu", mu)), float(gaussian_variance("leaky_relu", mu, slope=slope))
+            # Monte Carlo agrees with quadrature (relative 1%, far outside 2e6-sample noise) ...
+            assert v_elu == pytest.approx(quad[0], rel=0.01) and v_leaky == pytest.approx(quad[1], rel=0.01)
+            # ... and the ordering is the one mu* predicts.
+            assert (v_elu < v_leaky) == (side == "holds")
+            evidence.record(
+                "S15",
+                "statistic",
+                side=side,
+                label=f"Var[f(z)], z ~ N(mu, 1), elu alpha = 1 vs leaky slope {slope}, one unit from mu*",
+                slope=slope,
+                mu=mu,
+                var_elu_mc=float(v_elu),
+                var_leaky_mc=float(v_leaky),
+                var_elu_quad=quad[0],
+                var_leaky_quad=quad[1],
+            )
+        rows.append({"slope": slope, "mu_star": float(mu_star)})
+    assert rows[0]["mu_star"] < rows[1]["mu_star"] < rows[2]["mu_star"]  # a larger slope moves mu* up
     evidence.record(
         "S15",
-        "statistic",
-        label="Var[f(z)], z ~ N(mu, 1), elu alpha=1 vs leaky slope 0.01",
-        mu_star=mpmath.nstr(mu_star, 15),
-        checks=checks,
+        "table",
+        key="mu_star",
+        label="mu* where Var[elu(z)] = Var[leaky_a(z)], z ~ N(mu, 1)",
+        rows=rows,
+        grid_points=len(MU_GRID),
+        grid_from=int(MU_GRID[0]),
+        grid_to=int(MU_GRID[-1]),
     )
 
 

@@ -1,6 +1,7 @@
 """S19: the pre-registered experiment (experiments/s19_protocol.toml) and the machinery it rests on."""
 
 import functools
+import statistics
 
 import numpy as np
 import pytest
@@ -13,7 +14,8 @@ from experiments import s19
 from experiments.runner import run_cells
 from experiments.s19_analysis import analyse, curves
 from reports import evidence
-from tests.claims.verdicts import establishes, float_threshold
+from tests.claims.floatscan import float_threshold
+from tests.claims.verdicts import establishes
 
 
 @pytest.mark.claim("S19")
@@ -104,6 +106,48 @@ def test_s19_pre_registered_experiment():
         protocol=s19.PROTOCOL_PATH.read_text(encoding="utf-8"),
     )
     establishes("S19", float=outcome["verdict"])
+    record_summary(results, outcome, spec)
+
+
+def record_summary(results: dict, outcome: dict, spec: dict) -> None:
+    """The numbers the ledger's reason cites, each recomputed from the raw steps (not from analyse's
+    rows), and the reason's reading of the rule: ELU faster somewhere, stuck or slower nowhere."""
+    budget, datasets = spec["training"]["budget_steps"], spec["data"]["datasets"]
+    steps = {cell: [budget + 1 if s is None else s for s in r.steps_to_threshold] for cell, r in results.items()}
+    for row in outcome["rows"]:
+        mine, other = (part.strip() for part in row["comparison"].split("/"))
+        ratios = [a / b for a, b in zip(steps[row["dataset"], mine], steps[row["dataset"], other])]
+        assert row["median_ratio"] == pytest.approx(statistics.median(ratios), rel=1e-12)
+    stuck = {cell: sum(s is None for s in r.steps_to_threshold) for cell, r in results.items()}
+    assert all(outcome["stuck"][ds][act] == stuck[ds, act] for ds, act in stuck)
+    faster = [ds for ds in datasets if all(r["high"] < 1 for r in outcome["rows"] if r["dataset"] == ds)]
+    ratios = [r["median_ratio"] for r in outcome["rows"] if r["dataset"] in faster]
+    elu_stuck = sum(stuck[ds, "elu"] for ds in datasets)
+    assert outcome["faster"] == bool(faster) and outcome["faster"] and not outcome["slower_or_stuck"]
+    stuck_runs = [
+        f"{act} {n} of {spec['training']['seeds']} on {ds.replace('_', ' ')}" for (ds, act), n in stuck.items() if n
+    ]
+    evidence.record(
+        "S19",
+        "statistic",
+        key="summary",
+        label="what the reason cites, recomputed from the steps to the threshold",
+        faster_datasets=len(faster),
+        faster_names=", ".join(ds.replace("_", " ") for ds in faster),
+        ratio_low=min(ratios),
+        ratio_high=max(ratios),
+        elu_stuck=elu_stuck,
+        stuck_runs="; ".join(stuck_runs) or "none",
+    )
+    evidence.record(
+        "S19",
+        "numeric",
+        key="protocol",
+        datasets=len(datasets),
+        hidden_layers=spec["model"]["hidden_layers"],
+        seeds=spec["training"]["seeds"],
+        threshold=spec["metrics"]["threshold"],
+    )
 
 
 # What "stuck at the local maximum" can mean for gradient descent, on the smallest loss with one:
@@ -120,7 +164,7 @@ def descent_step(w: float, eta: float = 0.1) -> float:
 @functools.cache
 def smallest_start_that_moves() -> float:
     """The smallest positive float w whose descent step moves it."""
-    return float_threshold(lambda w: descent_step(w) != w, 5e-324, 0.5, np.float64)
+    return float_threshold(lambda w: descent_step(w) != w, 5e-324, 0.5, np.float64).edge
 
 
 def double_well_descent(w: float, steps: int = 20_000) -> tuple[float, int | None]:
@@ -154,6 +198,7 @@ def test_s19_gradient_descent_leaves_a_local_maximum_unless_it_starts_exactly_th
     assert 0 < stuck < moves < 1e-322 and double_well_descent(stuck, steps=1000) == (stuck, None)
     w, escape = double_well_descent(moves)
     assert w > 0 and escape is not None and escape > 7000
+    evidence.record("S19", "numeric", key="double_well", stuck_up_to=stuck, eta=0.1, first_that_moves=moves)
     evidence.record(
         "S19",
         "symbolic",

@@ -1,0 +1,61 @@
+"""The threshold and interval finders on predicates with known answers: a threshold only where the
+predicate is monotone, exact maximal intervals otherwise, float order with -0.0 next to +0.0."""
+
+import numpy as np
+import pytest
+
+from tests.claims.floatscan import (
+    NotMonotone,
+    first_depth,
+    float_intervals,
+    float_threshold,
+    key_of,
+    values_of,
+)
+
+pytestmark = pytest.mark.instrument
+
+
+@pytest.mark.parametrize("dtype", (np.float16, np.float32, np.float64))
+def test_keys_order_floats_as_numbers_with_signed_zeros_adjacent(dtype):
+    info = np.finfo(dtype)
+    xs = [-np.inf, -info.max, -1.0, -info.smallest_subnormal, -0.0, 0.0, info.smallest_subnormal, 1.0, np.inf]
+    keys = [key_of(v, dtype) for v in xs]
+    assert keys == sorted(keys) and len(set(keys)) == len(keys) and keys[5] - keys[4] == 1
+    back = values_of(np.array(keys, dtype=np.uint64), dtype)
+    assert [float(v) for v in back] == [float(dtype(v)) for v in xs]
+    assert np.signbit(back[4]) and not np.signbit(back[5])
+
+
+def test_a_monotone_predicate_gives_its_exact_edge_and_coverage():
+    found = float_threshold(lambda v: v >= 1.5, 0.0, 4.0, np.float16)
+    assert found.edge == 1.5 and found.exhaustive and "every one of the" in found.coverage
+    wide = float_threshold(lambda v: v >= 1e-3, 0.0, 1.0, np.float64)
+    assert wide.edge == 1e-3 and not wide.exhaustive and wide.checked > 2 * 1_000_000
+
+
+@pytest.mark.parametrize("dtype", (np.float16, np.float32, np.float64))
+def test_a_predicate_that_changes_twice_is_not_given_a_threshold(dtype):
+    # true on [1, 2) and from 3 on: bisection from (0, 4) alone would report one edge
+    with pytest.raises(NotMonotone):
+        float_threshold(lambda v: ((v >= 1) & (v < 2)) | (v >= 3), 0.0, 4.0, dtype)
+    # a single stray float next to the edge is caught by the window around it
+    edge = dtype(1.0)
+    stray = np.nextafter(edge, dtype(0))
+    stray = np.nextafter(np.nextafter(stray, dtype(0)), dtype(0))
+    with pytest.raises(NotMonotone):
+        float_threshold(lambda v: (v >= edge) | (v == stray), 0.0, 4.0, dtype)
+
+
+def test_intervals_are_exact_maximal_runs_of_floats():
+    found = float_intervals(lambda v: ((np.abs(v) >= 1) & (np.abs(v) < 2)) | (v == 8), -4.0, 8.0, np.float16)
+    below_two = float(np.nextafter(np.float16(2), np.float16(0)))
+    assert found == [[-below_two, -1.0], [1.0, below_two], [8.0, 8.0]]
+    assert float_intervals(lambda v: v != v, -1.0, 1.0, np.float16) == []
+
+
+def test_first_depth_is_the_edge_of_a_predicate_that_stays_true():
+    assert first_depth(lambda n: n >= 37) == 37
+    assert first_depth(lambda n: False, limit=50) is None
+    with pytest.raises(AssertionError):
+        first_depth(lambda n: n >= 37 and n != 50)  # false again inside the local check

@@ -1,0 +1,165 @@
+"""Prose bound to evidence: typed numbers and unasserted qualifiers are ledger errors, placeholders
+fill from keyed evidence or fail, and each verdict needs its kind of evidence."""
+
+import pytest
+
+from reports import prose
+from reports.format import number
+from reports.ledger import LedgerError, load, parse
+from reports.plugin import asserting_tests_missing
+from reports.results import claim_record, evidence_problems
+
+pytestmark = pytest.mark.instrument
+
+HEAD = '[sources.s]\ntitle = "t"\n[[claim]]\nid = "X1"\nsource = "s"\nquote = "q"\nstatement = "s"\n'
+
+
+def ledger_with(fields: str):
+    return parse(HEAD + fields + "\n")
+
+
+@pytest.mark.parametrize(
+    ("correction", "typed"),
+    [
+        ("exactly 1 for |x| < 9.48e-9", "9.48e-9"),  # a decimal in prose
+        ("after 7 steps", "7"),  # an integer in prose is a number too
+        ("at $x = 0.5$", "0.5"),  # a decimal is a measured value even in LaTeX
+        ("between 1e-3 and $x$", "1e-3"),
+    ],
+)
+def test_a_typed_number_in_a_correction_is_a_ledger_error(correction, typed):
+    with pytest.raises(LedgerError, match="typed numbers") as err:
+        ledger_with(f'verdict = {{ math = "refuted" }}\ncorrection = "{correction}"')
+    assert typed in str(err.value)
+
+
+def test_exact_constants_in_latex_placeholders_and_words_with_digits_are_not_typed_numbers():
+    claim = ledger_with(
+        'verdict = { math = "refuted" }\n'
+        'correction = "$\\\\tfrac14$ at $x = 0$ in float64 (S09): {cx.example.x:3} and {n.count:d}"'
+    ).claims["X1"]
+    assert claim.correction.startswith("$\\tfrac14$")
+
+
+def test_a_malformed_placeholder_is_a_ledger_error():
+    with pytest.raises(LedgerError, match="malformed placeholders"):
+        ledger_with('verdict = { math = "refuted" }\ncorrection = "at {cx.example.x:q}"')
+
+
+def test_a_qualifier_needs_a_phrase_that_names_its_test():
+    bare = 'verdict = { math = "refuted" }\ncorrection = "it is never zero"'
+    with pytest.raises(LedgerError, match=r"says \['never'\] without a test"):
+        ledger_with(bare)
+    claim = ledger_with(bare + '\nasserts = { "never zero" = "test_it_is_never_zero" }').claims["X1"]
+    assert claim.asserting_tests == {"test_it_is_never_zero"}
+    with pytest.raises(LedgerError, match="is not in its correction"):
+        ledger_with(bare + '\nasserts = { "never zero" = "test_a", "always one" = "test_b" }')
+    with pytest.raises(LedgerError, match="must name test functions"):
+        ledger_with(bare + '\nasserts = { "never zero" = "it_is_never_zero" }')
+
+
+def test_every_qualifier_of_the_real_ledger_names_a_test_marked_with_its_claim():
+    ledger = load()
+    marked = {(c.id, t) for c in ledger.claims.values() for t in c.asserting_tests}
+    assert marked  # the ledger does assert qualifiers
+    claim_of = {f"tests/claims/x.py::{test}[p]": cid for cid, test in marked}
+    assert asserting_tests_missing(ledger, claim_of) == []
+    claim_of.popitem()
+    assert len(asserting_tests_missing(ledger, claim_of)) == 1
+
+
+EVIDENCE = [
+    {"kind": "counterexample", "key": "cx", "example": {"x": 0.5, "W": [1.0, -2.5]}},
+    {"kind": "numeric", "key": "edge", "value": 7.450580596923828e-09, "depth": 1076, "where": "NumPy"},
+]
+
+
+def test_placeholders_fill_from_the_evidence_with_that_key():
+    text = "x = {cx.example.x}, W_2 = {cx.example.W.1:2}, {edge.value:3} at depth {edge.depth:d} in {edge.where:s}"
+    assert prose.fill(text, EVIDENCE) == "x = 0.5, W_2 = -2.5, 7.45e-9 at depth 1,076 in NumPy"
+
+
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [
+        ("{nope.x}", "no evidence with key 'nope'"),
+        ("{cx.example.y}", "has no field 'y'"),
+        ("{cx.example.W.5}", "has no field '5'"),
+        ("{edge.value:d}", "not an integer"),
+        ("{edge.depth:s}", "not text"),
+        ("{cx.example}", "is not a number"),
+    ],
+)
+def test_a_placeholder_that_names_missing_evidence_is_an_error(template, message):
+    with pytest.raises(prose.TemplateError, match=message):
+        prose.fill(template, EVIDENCE)
+    assert prose.missing(template, EVIDENCE) and "[not measured in this run]" in prose.fill_or_mark(template, [])
+
+
+def test_latex_braces_are_not_placeholders():
+    assert prose.fill("$e^{x}$ and $2^{-27}$", []) == "$e^{x}$ and $2^{-27}$"
+
+
+@pytest.mark.parametrize(
+    ("value", "digits", "text"),
+    [
+        (18.990341103219276, 4, "18.99"),
+        (7.450580596923828e-09, 3, "7.45e-9"),
+        (8455564492339252.0, 2, "8.5e15"),
+        (0.0833, 3, "0.0833"),
+        (-745.1332191019412, 5, "-745.13"),
+        (1.0, 3, "1"),
+        (0.0, 3, "0"),
+        (65536, 3, "65,536"),
+        ("inf", 3, "∞"),
+    ],
+)
+def test_numbers_read_to_the_stated_significant_digits(value, digits, text):
+    assert number(value, digits) == text
+
+
+def verdicts(**v) -> str:
+    return "verdict = { " + ", ".join(f'{k} = "{x}"' for k, x in v.items()) + " }\n"
+
+
+@pytest.mark.parametrize(
+    ("fields", "items", "problem"),
+    [
+        (verdicts(math="refuted") + 'correction = "c"', [{"kind": "symbolic"}], "no counterexample"),
+        (
+            verdicts(math="conditional") + 'correction = "c"',
+            [{"kind": "numeric", "side": "holds"}],
+            "evidence for both sides",
+        ),
+        (verdicts(math="supported"), [{"kind": "numeric"}], "neither a proof"),
+        (verdicts(float="supported"), [{"kind": "symbolic"}, {"kind": "counterexample"}], "yet a counterexample"),
+        (verdicts(float="inconclusive"), [{"kind": "table"}], "the statistic"),
+    ],
+)
+def test_each_verdict_needs_its_kind_of_evidence(fields, items, problem):
+    claim = ledger_with(fields).claims["X1"]
+    assert any(problem in p for p in evidence_problems(claim, items))
+    passed = [{"nodeid": "t", "outcome": "passed", "duration_s": 0.0}]
+    record = claim_record(claim, passed, items, strict=True)
+    assert record["reproduced"] is False and record["problems"]
+    assert claim_record(claim, passed, items, strict=False)["reproduced"] is True  # a narrowed run does not judge
+
+
+def test_evidence_that_meets_each_verdict_passes():
+    cases = [
+        (verdicts(math="refuted") + 'correction = "c"', [{"kind": "counterexample"}]),
+        (
+            verdicts(math="conditional") + 'correction = "c"',
+            [{"kind": "numeric", "side": s} for s in ("holds", "fails")],
+        ),
+        (verdicts(math="supported"), [{"kind": "numeric", "coverage": "every float16"}]),
+    ]
+    for fields, items in cases:
+        assert evidence_problems(ledger_with(fields).claims["X1"], items) == []
+
+
+def test_a_strict_record_names_the_placeholder_it_could_not_fill():
+    claim = ledger_with(verdicts(math="refuted") + 'correction = "at {cx.example.z}"').claims["X1"]
+    passed = [{"nodeid": "t", "outcome": "passed", "duration_s": 0.0}]
+    record = claim_record(claim, passed, [{"kind": "counterexample", "key": "cx", "example": {}}], strict=True)
+    assert record["reproduced"] is False and "{cx.example.z}" in record["problems"][0]
