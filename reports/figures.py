@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import html
 import io
+import re
 
 import matplotlib
 
@@ -23,12 +26,31 @@ STYLE = {
 
 
 def to_svg(fig) -> str:
-    """The figure as an <svg> element (no XML prolog, no metadata date)."""
+    """The figure as an <svg> element (no XML prolog, no metadata date), its ids unique in the page
+    and a text alternative (its title) for readers who cannot see it."""
+    alt = figure_title(fig)
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})  # tight_layout already fitted it
     plt.close(fig)
     text = buffer.getvalue()
-    return text[text.index("<svg") :]
+    text = text[text.index("<svg") :]
+    # matplotlib numbers ids from 1 in every figure (figure_1, patch_1, ...): a page with several
+    # would repeat them, and every reference would resolve to the first figure's definitions.
+    prefix = "f" + hashlib.sha1(text.encode()).hexdigest()[:7] + "-"
+    text = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}{m.group(1)}"', text)
+    text = re.sub(r'((?:xlink:)?href)="#([^"]+)"', lambda m: f'{m.group(1)}="#{prefix}{m.group(2)}"', text)
+    text = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{prefix}{m.group(1)})", text)
+    head = text.index(">") + 1
+    label = html.escape(alt, quote=True)
+    return f'{text[: head - 1]} role="img" aria-label="{label}">' + f"<title>{label}</title>" + text[head:]
+
+
+def figure_title(fig) -> str:
+    """The figure's suptitle, else its axes titles joined: what the figure shows, in words."""
+    if fig._suptitle is not None and fig._suptitle.get_text():
+        return fig._suptitle.get_text()
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    return "; ".join(titles) or "figure"
 
 
 def activation_panels(ranges: dict[str, dict]) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 from reports import figures
 from reports.annotate import annotated, source_text
 from reports.citation import bibtex, load_cff
+from reports.format import number
 from reports.ledger import Ledger
 from reports.mathml import from_latex, prose_html
 from reports.plugin import outcome_mark
@@ -17,6 +18,7 @@ from reports.plugin import outcome_mark
 VERDICT_ORDER = ("supported", "refuted", "conditional", "inconclusive", "not-checkable", "pending")
 CSS = (Path(__file__).resolve().parent / "page.css").read_text(encoding="utf-8")
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+EVIDENCE_DIGITS = 4  # significant digits of a measured value in the evidence tables
 
 
 def badge(verdict: str | None) -> str:
@@ -39,11 +41,12 @@ def value_html(value) -> str:
         return table_html(value)
     if isinstance(value, dict):
         return "<br>".join(f"<b>{html.escape(str(k))}</b>: {value_html(v)}" for k, v in value.items())
-    if isinstance(value, list) and len(value) > 12:
-        shown = ", ".join(html.escape(json.dumps(v)) for v in value[:6])
-        return f"[{shown}, … {len(value) - 6} more]"
-    if isinstance(value, float):
-        return html.escape(repr(value))
+    if isinstance(value, list):  # intervals and short series as [a, b], long ones cut
+        cut = len(value) > 12
+        shown = ", ".join(value_html(v) for v in (value[:6] if cut else value))
+        return f"[{shown}, … {len(value) - 6} more]" if cut else f"[{shown}]"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return html.escape(number(value, EVIDENCE_DIGITS))
     return html.escape(json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value)
 
 

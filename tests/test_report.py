@@ -2,9 +2,11 @@
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -70,6 +72,55 @@ def test_the_page_shows_each_correction_and_finding_filled_from_evidence(small_r
     s01 = next(c for c in results["claims"] if c["id"] == "S01")
     assert "[not measured in this run]" in s01["correction"]  # S01's tests are outside the subset
     assert html.escape("$\\sigma") not in page
+
+
+class IdsAndReferences(HTMLParser):
+    """Every id with the figure (<svg>) it sits in, every #reference (href, xlink:href, url(#...)) likewise."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: list[tuple[str, int | None]] = []
+        self.refs: list[tuple[str, int | None]] = []
+        self.svgs, self.depth, self.svg_at = 0, 0, None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "svg" and self.svg_at is None:
+            self.svgs, self.svg_at = self.svgs + 1, self.depth
+        figure = self.svgs if self.svg_at is not None else None
+        self.depth += 1
+        for name, value in attrs:
+            if name == "id":
+                self.ids.append((value, figure))
+            elif name in ("href", "xlink:href") and value and value.startswith("#"):
+                self.refs.append((value[1:], figure))
+            for target in re.findall(r"url\(#([^)]+)\)", value or ""):
+                self.refs.append((target, figure))
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        self.handle_endtag(tag)
+
+    def handle_endtag(self, tag):
+        self.depth -= 1
+        if tag == "svg" and self.svg_at == self.depth:
+            self.svg_at = None
+
+
+def test_ids_are_unique_and_every_reference_resolves_within_its_own_figure(small_results, tmp_path):
+    build(small_results, tmp_path)
+    parser = IdsAndReferences()
+    parser.feed((tmp_path / "index.html").read_text())
+    ids = [i for i, _ in parser.ids]
+    assert parser.svgs >= 2 and len(ids) == len(set(ids))  # two figures at least, no id twice
+    where = dict(parser.ids)
+    assert parser.refs and all(ref in where for ref, _ in parser.refs)
+    assert all(where[ref] == figure for ref, figure in parser.refs if figure is not None)  # the right figure
+    assert page_svgs_have_text_alternatives((tmp_path / "index.html").read_text())
+
+
+def page_svgs_have_text_alternatives(page: str) -> bool:
+    svgs = re.findall(r"<svg\b[^>]*>", page)
+    return bool(svgs) and all('aria-label="' in tag for tag in svgs) and page.count("<svg") == len(svgs)
 
 
 def test_two_builds_from_the_same_results_are_byte_identical(small_results, tmp_path):
