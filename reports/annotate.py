@@ -39,14 +39,38 @@ def annotated(answer: str, claims: list[dict], spans: dict[str, str]) -> str:
     for start, end, claim in placed:
         if start < cursor:  # overlapping spans: keep the first
             continue
-        v = claim["verdict"]
-        verdict = v["math"] if v["math"] not in (None, "not-checkable") else v["float"]
-        title = f"{claim['id']}: math {v['math']}, float {v['float']}"
         out.append(html.escape(text[cursor:start]))
-        out.append(
-            f'<a class="span verdict-{verdict}" href="#{claim["id"]}" title="{html.escape(title)}">'
-            f"{html.escape(text[start:end])}<sup>{claim['id']}</sup></a>"
-        )
+        out.append(span_html(claim, text[start:end]))
         cursor = end
     out.append(html.escape(text[cursor:]))
     return "".join(out)
+
+
+# A verdict by text as well as colour: the mark after the claim id, math first, then float.
+MARKS = {
+    "supported": "✓",
+    "refuted": "✗",
+    "conditional": "◐",
+    "inconclusive": "?",
+    "not-checkable": "–",
+    "pending": "…",
+    None: "",
+}
+
+
+def span_html(claim: dict, words: str) -> str:
+    """One claim's words, coloured by its verdicts (split in two where math and float differ),
+    with its id and a mark per verdict after them, linking to its section."""
+    v = claim["verdict"]
+    kinds = [k for k in ("math", "float") if v[k] is not None]
+    verdicts = list(dict.fromkeys(v[k] for k in kinds))
+    css = f"verdict-{verdicts[0]}"
+    if len(verdicts) > 1:  # left half the math verdict's colour, right half the float's
+        css += f" mixed m-{v['math']} f-{v['float']}"
+    said = ", ".join(f"{k} {v[k]}" for k in kinds)
+    marks = "".join(MARKS[v[k]] for k in kinds)
+    return (
+        f'<a class="span {css}" href="#{claim["id"]}" title="{html.escape(claim["id"] + ": " + said)}" '
+        f'aria-label="{html.escape(claim["id"] + ", " + said)}">'
+        f"{html.escape(words)}<sup>{claim['id']}&#8239;{marks}</sup></a>"
+    )

@@ -310,8 +310,9 @@ The same machinery audits torch's own activation gradients (A01-A09) and the lit
 signal propagation (L01-L06), each listed in the ledger below with its source.</p>
 <h2 id="summary">Summary</h2>{summary_html(results)}
 <h2 id="answer">The answer, annotated</h2>
-<p class="muted">Each marked span links to its claim; colour = verdict (green supported, red refuted, amber conditional,
-grey not checkable or pending). {html.escape(source.get("note", ""))}</p>
+<p class="muted">Each marked span links to its claim. After its id, one mark per verdict, math first, then float:
+✓ supported, ✗ refuted, ◐ conditional, ? inconclusive, – not checkable. The colour says the same (green, red, amber,
+grey); a span whose two verdicts differ is split, math on the left. {html.escape(source.get("note", ""))}</p>
 <div class="answer">{annotated(source_text(), results["claims"], spans)}</div>
 <h2 id="ledger-table">The ledger</h2>{ledger_table(results)}
 {audit_section(results)}

@@ -50,6 +50,9 @@ def test_report_is_written_and_is_self_contained(small_results, tmp_path):
     for needle in ('src="http', "src='http", "@import", "url(http"):
         assert needle not in page
     assert 'href="#S17"' in page and "verdict-" in page  # the annotated answer links to the claims
+    # A claim with two different verdicts says both, by text and by colour (S13: supported, refuted).
+    s13 = re.search(r'<a class="span ([^"]*)" href="#S13"[^>]*>.*?<sup>S13&#8239;(.*?)</sup>', page, re.S)
+    assert s13 and "m-supported f-refuted" in s13.group(1) and s13.group(2) == "✓✗"
     assert "@software{" in page
 
 
