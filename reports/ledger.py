@@ -33,6 +33,7 @@ class Claim:
     span: str | None
     finding: str | None = None
     asserts: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    restore: tuple[str, str] | None = None  # (after, text): the lost words, put back after these
 
     def templates(self) -> dict[str, str]:
         """The prose fields that are templates filled from evidence: correction, reason, finding."""
@@ -87,7 +88,18 @@ def _claim(entry: dict, sources: dict) -> Claim:
         span=entry.get("span"),
         finding=(entry.get("finding") or "").strip() or None,
         asserts=tuple(asserts.items()),
+        restore=_restore(cid, entry),
     )
+
+
+def _restore(cid: str, entry: dict) -> tuple[str, str] | None:
+    """restore = { after = "words of the span", text = "the lost words" }, for a reconstructed span."""
+    raw = entry.get("restore")
+    if raw is None:
+        return None
+    if set(raw) != {"after", "text"} or not entry.get("reconstructed") or raw["after"] not in (entry.get("span") or ""):
+        raise LedgerError(f"claim {cid}: restore needs after (words of its span), text, and a reconstructed note")
+    return raw["after"], raw["text"]
 
 
 def _asserts(cid: str, entry: dict) -> dict[str, tuple[str, ...]]:

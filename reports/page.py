@@ -8,7 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 from reports import figures
-from reports.annotate import annotated, source_text
+from reports.annotate import Restore, annotated, source_text
 from reports.citation import bibtex, load_cff
 from reports.format import number
 from reports.ledger import Ledger
@@ -289,6 +289,9 @@ def audit_section(results: dict) -> str:
 def render(results: dict, ledger: Ledger, command: str) -> str:
     """The whole page as a string; nothing in it depends on the build's time or place."""
     spans = {cid: c.span for cid, c in ledger.claims.items() if c.span}
+    restores = [
+        Restore(*c.restore, note=f"Reconstructed: {c.reconstructed}") for c in ledger.claims.values() if c.restore
+    ]
     figs = claim_figures(results)
     sections = "".join(claim_section(c, ledger, figs.get(c["id"])) for c in results["claims"])
     prov = results["provenance"]
@@ -313,7 +316,7 @@ signal propagation (L01-L06), each listed in the ledger below with its source.</
 <p class="muted">Each marked span links to its claim. After its id, one mark per verdict, math first, then float:
 ✓ supported, ✗ refuted, ◐ conditional, ? inconclusive, – not checkable. The colour says the same (green, red, amber,
 grey); a span whose two verdicts differ is split, math on the left. {html.escape(source.get("note", ""))}</p>
-<div class="answer">{annotated(source_text(), results["claims"], spans)}</div>
+<div class="answer">{annotated(source_text(), results["claims"], spans, restores)}</div>
 <h2 id="ledger-table">The ledger</h2>{ledger_table(results)}
 {audit_section(results)}
 <h2 id="claims">Claims</h2>{sections}

@@ -121,6 +121,41 @@ def test_ids_are_unique_and_every_reference_resolves_within_its_own_figure(small
     assert page_svgs_have_text_alternatives((tmp_path / "index.html").read_text())
 
 
+class AnswerText(HTMLParser):
+    """The words a reader sees in the annotated answer (text nodes inside <div class="answer">)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inside, self.depth, self.words, self.restored = False, 0, [], 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "div" and attrs.get("class") == "answer":
+            self.inside, self.depth = True, 0
+        elif self.inside:
+            self.depth += tag not in ("br",)
+            self.restored += attrs.get("class") == "restored"
+
+    def handle_endtag(self, tag):
+        if self.inside and tag != "br":
+            self.inside = not (tag == "div" and self.depth == 0)
+            self.depth -= 1
+
+    def handle_data(self, data):
+        if self.inside:
+            self.words.append(data)
+
+
+def test_the_answer_shows_its_mathematics_as_mathml_and_the_lost_spans_restored(small_results, tmp_path):
+    build(small_results, tmp_path)
+    page = (tmp_path / "index.html").read_text()
+    answer = AnswerText()
+    answer.feed(page)
+    words = "".join(answer.words)
+    assert "Tanh and Sigmoid" in words and "$" not in words  # no raw TeX left for the reader
+    assert answer.restored == 3  # S11, S13 and S20's lost spans, each put back in one box
+
+
 def page_svgs_have_text_alternatives(page: str) -> bool:
     svgs = re.findall(r"<svg\b[^>]*>", page)
     return bool(svgs) and all('aria-label="' in tag for tag in svgs) and page.count("<svg") == len(svgs)
