@@ -1,5 +1,6 @@
 """The report: built from results.json, self-contained, deterministic, atomic, and clear about bad input."""
 
+import html
 import json
 import os
 import re
@@ -223,7 +224,9 @@ def page_requests(netlog: Path) -> list[str]:
     ]
 
 
-def run_browser(browser: str, page: str, tmp: Path, *extra: str) -> tuple[subprocess.CompletedProcess, list[str]]:
+def run_browser(
+    browser: str, page: str, tmp: Path, *extra: str, width: int = 1280
+) -> tuple[subprocess.CompletedProcess, list[str]]:
     netlog = tmp / "netlog.json"
     flags = [
         browser,
@@ -238,7 +241,7 @@ def run_browser(browser: str, page: str, tmp: Path, *extra: str) -> tuple[subpro
         "--mute-audio",
         f"--user-data-dir={tmp / 'profile'}",
         f"--log-net-log={netlog}",
-        "--window-size=1280,1600",
+        f"--window-size={width},1600",
     ]
     done = subprocess.run([*flags, *extra, page], capture_output=True, text=True, timeout=120)
     return done, page_requests(netlog)
@@ -263,6 +266,33 @@ def test_the_page_renders_in_a_real_browser_without_network(small_results, tmp_p
     assert dom.returncode == 0, dom.stderr[-2000:]
     assert '<table id="ledger">' in dom.stdout and "<math" in dom.stdout and "<svg" in dom.stdout
     assert requests == [], f"the page made network requests: {requests[:5]}"
-    shot = tmp_path / "shot.png"
-    run_browser(browser, page, tmp_path / "shot", f"--screenshot={shot}")
-    assert shot.stat().st_size > 10_000  # a real rendering, not a blank page
+    for width in (1280, 500):
+        shot = tmp_path / f"shot-{width}.png"
+        run_browser(browser, page, tmp_path / f"shot-{width}", f"--screenshot={shot}", width=width)
+        assert shot.stat().st_size > 10_000  # a real rendering, not a blank page
+        layout = measured_layout(browser, tmp_path / "site" / "index.html", tmp_path / f"measure-{width}", width)
+        # Nothing makes the page scroll sideways: wide tables and formulas scroll inside their own box.
+        assert layout["page"] <= layout["window"], layout
+
+
+MEASURE = """<script>
+const w = window.innerWidth;
+const wide = [...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > w + 1
+  && !e.closest("table, pre, math[display=block]"));
+document.body.setAttribute("data-layout", JSON.stringify({window: w,
+  page: document.documentElement.scrollWidth, sticking_out: wide.slice(0, 5).map(e => e.tagName)}));
+</script>"""
+
+
+def measured_layout(browser: str, index: Path, tmp: Path, width: int) -> dict:
+    """The page laid out at this width: its scroll width against the window's (a copy of the page
+    with a measuring script; the page itself forbids scripts)."""
+    tmp.mkdir()
+    copy = tmp / "measure.html"
+    text = index.read_text()
+    text = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", text)
+    copy.write_text(text.replace("</body>", MEASURE + "</body>"))
+    dom, _ = run_browser(browser, copy.as_uri(), tmp, "--dump-dom", width=width)
+    found = re.search(r'data-layout="([^"]*)"', dom.stdout)
+    assert found, dom.stderr[-2000:]
+    return json.loads(html.unescape(found.group(1)))
