@@ -96,11 +96,16 @@ def render_value(value: object, spec: str | None, path: str) -> str:
         raise TemplateError(f"{{{path}}}: {err}") from err
 
 
+def _filled(m: re.Match, evidence: list[dict]) -> str:
+    """One placeholder match, rendered from the evidence (TemplateError if it cannot be)."""
+    return render_value(lookup(m.group(1), evidence), m.group(2), m.group(1))
+
+
 def fill(template: str, evidence: list[dict]) -> str:
     """The template with each placeholder replaced by its evidence value; TemplateError if one is missing."""
     return outside_latex(
         template,
-        lambda seg: PLACEHOLDER.sub(lambda m: render_value(lookup(m.group(1), evidence), m.group(2), m.group(1)), seg),
+        lambda seg: PLACEHOLDER.sub(lambda m: _filled(m, evidence), seg),
     )
 
 
@@ -109,7 +114,7 @@ def missing(template: str, evidence: list[dict]) -> list[str]:
     out = []
     for m in PLACEHOLDER.finditer(LATEX.sub("", template)):
         try:
-            render_value(lookup(m.group(1), evidence), m.group(2), m.group(1))
+            _filled(m, evidence)
         except TemplateError as err:
             out.append(f"{m.group(0)}: {err}")
     return out
@@ -120,7 +125,7 @@ def fill_or_mark(template: str, evidence: list[dict]) -> str:
 
     def one(m: re.Match) -> str:
         try:
-            return render_value(lookup(m.group(1), evidence), m.group(2), m.group(1))
+            return _filled(m, evidence)
         except TemplateError:
             return "[not measured in this run]"
 

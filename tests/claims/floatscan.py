@@ -80,13 +80,14 @@ def float_threshold(predicate, lo: float, hi: float, dtype, window: int = WINDOW
     at every float of the bracket when it has at most EXHAUSTIVE of them, else at every float within
     ``window`` of the edge and at ``spread`` floats spread over the bracket. NotMonotone otherwise."""
     dtype = np.dtype(dtype)
-    a, b = key_of(lo, dtype), key_of(hi, dtype)
+    first, last = key_of(lo, dtype), key_of(hi, dtype)
+    a, b = first, last
     ends = _holds(predicate, np.array([a, b], dtype=np.uint64), dtype)
     assert not ends[0] and ends[1], f"predicate must be false at {lo} and true at {hi}"
     while b - a > 1:
         mid = (a + b) // 2
         a, b = (a, mid) if _holds(predicate, np.array([mid], dtype=np.uint64), dtype)[0] else (mid, b)
-    edge, first, last = b, key_of(lo, dtype), key_of(hi, dtype)
+    edge = b
     exhaustive = last - first + 1 <= EXHAUSTIVE
     if exhaustive:
         groups = list(_key_range(first, last))
