@@ -25,6 +25,10 @@ CHUNK = 1 << 22
 class NotMonotone(AssertionError):
     """The predicate changes more than once on the bracket: report its intervals, not a threshold."""
 
+    def __init__(self, message: str, x: float | None = None) -> None:
+        super().__init__(message)
+        self.x = x  # a float past the edge where the predicate has the other value
+
 
 @dataclass(frozen=True)
 class Threshold:
@@ -100,7 +104,9 @@ def float_threshold(predicate, lo: float, hi: float, dtype, window: int = WINDOW
         wrong = _holds(predicate, keys, dtype) != (keys >= edge)
         if wrong.any():
             x = values_of(keys[wrong][:1], dtype)[0]
-            raise NotMonotone(f"predicate is {not bool(keys[wrong][0] >= edge)} at x = {float(x)!r} past the edge")
+            raise NotMonotone(
+                f"predicate is {not bool(keys[wrong][0] >= edge)} at x = {float(x)!r} past the edge", x=float(x)
+            )
         checked += keys.size
     return Threshold(float(values_of(np.array([edge], dtype=np.uint64), dtype)[0]), checked, exhaustive, window, spread)
 

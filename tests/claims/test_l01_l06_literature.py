@@ -57,7 +57,7 @@ def test_l01_he_gain_preserves_the_forward_variance_and_matches_torch():
         rows.append({"slope": slope, "derived_gain": derived, "torch_calculate_gain": torch_gain})
         assert torch_gain == pytest.approx(derived, rel=2**-50)
     assert torch.nn.init.calculate_gain("relu") == pytest.approx(math.sqrt(2), rel=2**-52)
-    evidence.record("L01", "symbolic", second_moment=sp.latex(second), gain=sp.latex(gain), rows=rows)
+    evidence.record("L01", "symbolic", key="gain", second_moment=sp.latex(second), gain=sp.latex(gain), rows=rows)
     # Simulation: width 512, depth 30, 16 seeds: E[q_30] / E[q_1] = 1 within Monte Carlo error.
     for name, sigma_w in (("relu", math.sqrt(2)), ("leaky_relu", math.sqrt(2 / (1 + 0.01**2)))):
         runs = np.array([sim.second_moment_by_layer(name, 512, 30, sigma_w, 0.0, s) for s in range(16)])
@@ -65,6 +65,7 @@ def test_l01_he_gain_preserves_the_forward_variance_and_matches_torch():
         evidence.record(
             "L01",
             "statistic",
+            key=f"forward_{name}",
             activation=name,
             width=512,
             depth=30,
@@ -99,6 +100,7 @@ def test_l02_selu_constants_solve_the_fixed_point_to_thirty_digits():
     evidence.record(
         "L02",
         "symbolic",
+        key="constants",
         alpha01_closed_form=sp.latex(alpha01),
         alpha01=mpmath.nstr(a50, 40),
         lambda01=mpmath.nstr(l50, 40),
@@ -142,6 +144,22 @@ def test_l03_mean_field_phase_of_torch_gains_and_the_simulated_gradient_ratio():
             assert abs(mean - float(p.chi1)) <= 5 * se
         assert errors[WIDTHS[1]] < errors[WIDTHS[0]]  # the tolerance shrinks with width
         rows.append(row)
+    widest = f"width {WIDTHS[-1]}"
+    evidence.record(
+        "L03",
+        "numeric",
+        key="agreement",
+        label=f"predicted chi_1 against the simulation at the widest width ({WIDTHS[-1]})",
+        width=WIDTHS[-1],
+        **{
+            r["activation"]: {
+                "predicted": r["chi_1"],
+                "simulated": r[f"simulated_chi_1 {widest}"],
+                "standard_error": r[f"standard_error {widest}"],
+            }
+            for r in rows
+        },
+    )
     evidence.record(
         "L03",
         "table",
@@ -214,6 +232,7 @@ def test_l04_born_dead_probability_exactly_and_by_monte_carlo():
     evidence.record(
         "L04",
         "table",
+        key="born_dead",
         label=f"P(born dead): exact vs Monte Carlo ({trials} nets each)",
         rows=rows,
         coverage=f"{trials} nets at each width 2, 3, 4 and depths 1, 5, 10, 20, 30, within the 99.99% Wilson interval",

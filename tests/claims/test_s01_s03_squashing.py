@@ -67,6 +67,17 @@ def test_s01_exact_derivative_ranges_of_sigmoid_and_tanh():
             }
         )
     evidence.record("S01", "table", label="exact inf and sup of f' over the reals, every activation", rows=rows)
+    xs = np.linspace(-6, 6, 121)  # the figure's curves, from the NumPy reference
+    evidence.record(
+        "S01",
+        "figure",
+        label="f and f' on [-6, 6] (NumPy reference)",
+        x=xs,
+        curves={
+            name: {"f": np.round(reference.activation(name, xs), 5), "df": np.round(reference.derivative(name, xs), 5)}
+            for name in ACTIVATIONS
+        },
+    )
 
 
 @pytest.mark.claim("S01")
@@ -95,7 +106,7 @@ def threshold_or_witness(predicate, lo: float, hi: float, dtype) -> dict:
     try:
         found = float_threshold(predicate, lo, hi, dtype)
     except NotMonotone as err:
-        return {"edge": None, "not_monotone": str(err)}
+        return {"edge": None, "not_monotone_at": err.x}
     return {"edge": found.edge, "coverage": found.coverage}
 
 

@@ -208,6 +208,7 @@ def test_s14_elu_saturates_at_minus_alpha_leaky_relu_does_not_saturate():
     evidence.record(
         "S14",
         "symbolic",
+        key="saturation",
         elu_limit="-alpha",
         leaky_limit="-oo (slope > 0)",
         relu_limit="0",
