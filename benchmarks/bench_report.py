@@ -3,7 +3,8 @@
     python benchmarks/bench_report.py [reports/out/results.json] [--repeats 3]
 
 Each build is a fresh process (cold caches, as a user's `activation-claims report --from-results`
-is), timed end to end, plus one in-process breakdown: figures vs the rest of the page.
+is), timed end to end, plus one in-process breakdown: figures (in workers and one by one) vs the
+whole page.
 """
 
 from __future__ import annotations
@@ -43,13 +44,20 @@ def main() -> None:
     from reports.results import read
 
     results = read(args.results, load())
+    jobs = page.figure_jobs(results)
     start = time.perf_counter()
-    page.claim_figures(results)
+    page.draw(jobs, workers=1)
+    serial = time.perf_counter() - start
+    start = time.perf_counter()
+    page.draw(jobs)
     figures = time.perf_counter() - start
     start = time.perf_counter()
     page.render(results, load(), "activation-claims report")
     whole = time.perf_counter() - start
-    print(f"in process, warm: figures {figures:.2f} s, whole page {whole:.2f} s")
+    print(
+        f"in process, warm: {len(jobs)} figures {figures:.2f} s in worker processes ({serial:.2f} s one by one), "
+        f"whole page {whole:.2f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -13,9 +13,6 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-import reference  # noqa: E402
-from registry import ACTIVATIONS  # noqa: E402
-
 STYLE = {
     "svg.hashsalt": "activation-claims",
     "svg.fonttype": "none",  # text stays text: smaller, selectable, searchable
@@ -53,30 +50,29 @@ def figure_title(fig) -> str:
     return "; ".join(titles) or "figure"
 
 
-def activation_panels(ranges: dict[str, dict]) -> str:
-    """f and f' for each activation on [-6, 6], with the exact inf and sup of f' (S01's table) marked."""
+def activation_panels(x: list[float], curves: dict[str, dict], ranges: dict[str, dict]) -> str:
+    """f and f' for each activation (S01's figure evidence), with the exact inf and sup of f' marked."""
     with plt.rc_context(STYLE):
-        names = list(ACTIVATIONS)
+        names = list(curves)
         cols = 3
         fig, axes = plt.subplots((len(names) + cols - 1) // cols, cols, figsize=(9, 2.4 * ((len(names) + 2) // 3)))
-        xs = np.linspace(-6, 6, 241)
         for ax, name in zip(axes.flat, names):
-            ax.plot(xs, reference.activation(name, xs), label="f(x)", color="#1f4e79")
-            ax.plot(xs, reference.derivative(name, xs), label="f'(x)", color="#c0504d")
+            ax.plot(x, curves[name]["f"], label="f(x)", color="#1f4e79")
+            ax.plot(x, curves[name]["df"], label="f'(x)", color="#c0504d")
             r = ranges.get(name)
             for word in ("inf", "sup") if r else ():
                 value = r[f"{word}_value"]
                 ax.axhline(value, color="#c0504d", linestyle="--", linewidth=0.8)
                 note = f"{word} f' = {value:.4g}" + ("" if r[f"{word}_attained"] else " (not attained)")
-                ax.annotate(note, (xs[0], value), fontsize=7, color="#c0504d", va="bottom")
+                ax.annotate(note, (x[0], value), fontsize=7, color="#c0504d", va="bottom")
             ax.set_title(name)
             ax.set_ylim(-1.6, 2.2)
-            ax.set_xlabel("x (pre-activation, dimensionless)")
+            ax.set_xlabel("x (pre-activation)")
         for ax in list(axes.flat)[len(names) :]:
             ax.axis("off")
         axes.flat[0].legend(loc="upper left", fontsize=7)
         fig.suptitle("Each activation f and its derivative f'; dashed: exact inf and sup of f' over the reals")
-        fig.tight_layout()
+        fig.subplots_adjust(left=0.06, right=0.98, bottom=0.08, top=0.9, hspace=0.6, wspace=0.25)
         return to_svg(fig)
 
 
@@ -115,7 +111,7 @@ def zero_depths(table: dict) -> str:
             heights = [r[library] if r[library] is not None else limit for r in rows]
             bars = ax.bar(at + shift, heights, width=0.38, color=color, label=library)
             for bar, r in zip(bars, rows):
-                text = str(r[library]) if r[library] is not None else "none ≤ 1e4"
+                text = f"{r[library]:,}" if r[library] is not None else "none"
                 ax.annotate(
                     text, (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center", fontsize=7, va="bottom"
                 )
@@ -153,40 +149,43 @@ def dead_relu_traces(table: dict, revival: dict | None) -> str:
         return to_svg(fig)
 
 
-X_LIMIT = 1e38
+AUDIT_X_LIMIT = 1e3  # every switch, threshold and underflow edge of the audited activations lies inside
+DTYPE_COLORS = {"float16": "#c0504d", "bfloat16": "#e08a1e", "float32": "#1f4e79", "float64": "#4f8f4f"}
 
 
-def audit_errors(series_by_activation: dict[str, dict], dtype: str) -> str:
-    """Worst ulps (log) against x (symlog) for torch and the NumPy reference, one panel per activation."""
-    names = list(series_by_activation)
+def audit_detail(name: str, series: dict[str, dict], zero: dict[str, list[list[float]]]) -> str:
+    """One activation's audit: worst ulps per log-|x| bin against x, torch solid and the NumPy
+    reference dotted, one colour per dtype; shaded where torch's gradient is wrongly zero."""
     with plt.rc_context(STYLE):
-        cols = 3
-        fig, axes = plt.subplots((len(names) + cols - 1) // cols, cols, figsize=(9, 2.3 * ((len(names) + 2) // 3)))
-        for ax, name in zip(axes.flat, names):
-            for library, color in (("torch", "#c0504d"), ("numpy", "#1f4e79")):
-                series = series_by_activation[name].get(f"{library} {dtype}", {})
-                pts = [(-a, u) for a, u in series.get("negative", [])] + [(a, u) for a, u in series.get("positive", [])]
-                # symlog cannot place ticks past ~1e300; beyond 1e38 every entry is saturated anyway
-                pts = sorted(p for p in pts if abs(p[0]) <= X_LIMIT)
+        fig, ax = plt.subplots(figsize=(9, 2.8))
+        for dtype, color in DTYPE_COLORS.items():
+            for library, style, width in (("torch", "-", 1.1), ("numpy", ":", 0.9)):
+                s = series.get(f"{library} {dtype}", {})
+                pts = [(-a, u) for a, u in s.get("negative", [])] + [(a, u) for a, u in s.get("positive", [])]
+                pts = sorted(p for p in pts if abs(p[0]) <= AUDIT_X_LIMIT)
                 if pts:
                     xs, us = zip(*pts)
-                    ax.plot(xs, np.maximum(us, 1e-3), "-", linewidth=0.8, color=color, label=library)
-            ax.set_xscale("symlog", linthresh=1.0)
-            ax.set_xlim(-X_LIMIT, X_LIMIT)
-            ax.set_yscale("log")
-            ax.minorticks_off()  # hundreds of minor ticks on symlog/log axes would double the SVG
-            ax.xaxis.set_major_locator(matplotlib.ticker.FixedLocator([-1e30, -1e10, 0, 1e10, 1e30]))
-            ax.yaxis.set_major_locator(matplotlib.ticker.LogLocator(numticks=4))
-            ax.axhline(4, color="k", linestyle=":", linewidth=0.8)
-            ax.set_title(name, fontsize=8)
-            ax.set_xlabel("x")
-            ax.set_ylabel("error (ulps)")
-        for ax in list(axes.flat)[len(names) :]:
-            ax.axis("off")
-        axes.flat[0].legend(fontsize=7)
-        fig.suptitle(f"{dtype}: |f'(x) computed - exact| in ulps, worst per log-|x| bin, |x| <= 1e38 (dotted: 4 ulps)")
-        # Fixed margins: tight_layout on nine log/symlog panels costs a second per figure.
-        fig.subplots_adjust(left=0.08, right=0.98, bottom=0.07, top=0.92, hspace=0.75, wspace=0.35)
+                    label = f"torch {dtype}" if library == "torch" else None
+                    label = "NumPy reference" if library == "numpy" and dtype == "float64" else label
+                    ax.plot(xs, np.maximum(us, 1e-2), style, linewidth=width, color=color, label=label)
+            for lo, hi in zero.get(dtype, []):
+                lo, hi = max(lo, -AUDIT_X_LIMIT), min(hi, AUDIT_X_LIMIT)
+                if lo < hi:
+                    ax.axvspan(lo, hi, color=color, alpha=0.15, linewidth=0)
+        ax.set_xscale("symlog", linthresh=1.0)
+        ax.set_xlim(-AUDIT_X_LIMIT, AUDIT_X_LIMIT)
+        ax.set_yscale("log")
+        worst = max((u for s in series.values() for side in s.values() for _, u in side), default=0.0)
+        ax.set_ylim(5e-3, max(1e2, 10 * worst))
+        ax.minorticks_off()  # hundreds of minor ticks on symlog/log axes would double the SVG
+        ax.yaxis.set_major_locator(matplotlib.ticker.LogLocator(numticks=6))
+        ax.annotate("exact (0 ulps) on the bottom line", (0.99, 0.03), xycoords="axes fraction", ha="right", fontsize=7)
+        ax.axhline(4, color="k", linestyle="--", linewidth=0.8)
+        ax.set_xlabel("x (input of the activation; symmetric log scale)")
+        ax.set_ylabel("error of f'(x) (ulps)")
+        ax.set_title(f"{name}: error of the computed gradient against x, worst per binade")
+        ax.legend(fontsize=7, ncol=5, loc="upper left")
+        fig.subplots_adjust(left=0.08, right=0.99, bottom=0.17, top=0.9)
         return to_svg(fig)
 
 
@@ -280,7 +279,9 @@ def learning_curves(curves: dict) -> str:
         )
         for ax, (dataset, by_activation) in zip(axes, curves.items()):
             for activation, (q1, med, q3) in by_activation.items():
-                steps = np.arange(len(med)) * 5
+                # every other recorded step: the curves are smooth at that scale, and the SVG halves
+                q1, med, q3 = q1[::2], med[::2], q3[::2]
+                steps = np.arange(len(med)) * 10
                 line = ax.plot(steps, med, linewidth=1, label=activation)[0]
                 ax.fill_between(steps, q1, q3, color=line.get_color(), alpha=0.2, linewidth=0)
             ax.set_yscale("log")

@@ -37,3 +37,43 @@ def number(value: object, digits: int = DEFAULT_DIGITS) -> str:
     mantissa, exponent = f"{value:.{digits - 1}e}".split("e")
     mantissa = mantissa.rstrip("0").rstrip(".") if "." in mantissa else mantissa
     return f"{mantissa}e{int(exponent)}"
+
+
+# Column names as evidence records them, where the plain-words rule below would not say the unit.
+LABELS = {
+    "what": "what",
+    "worst_ulps": "worst error (ulps)",
+    "worst_x": "worst at x",
+    "ulps": "error (ulps)",
+    "wrongly_zero": "wrongly zero on x in",
+    "nan_or_inf_for_finite_x": "NaN or ∞ at x",
+    "small |x| < 1": "|x| < 1: worst (ulps)",
+    "moderate 1 <= |x| < 20": "1 ≤ |x| < 20: worst (ulps)",
+    "saturated |x| >= 20": "|x| ≥ 20: worst (ulps)",
+    "duration_s": "time (s)",
+    "dy_dW1": "dy/dW1",
+}
+# (how a field name ends, its unit, whether the ending is the unit's name and goes into the brackets)
+UNITS = (("_ulps", "ulps", True), ("_s", "s", True), ("depth", "layers", False))
+
+
+def column_label(key: str) -> str:
+    """An evidence field as a column heading: words instead of identifiers, the unit in brackets
+    ("worst_ulps" -> "worst error (ulps)", "max_abs_ulps" -> "max abs (ulps)", "example.depth" ->
+    "depth (layers)")."""
+    key = key.removeprefix("example.")
+    if key in LABELS:
+        return LABELS[key]
+    for ending, unit, named in UNITS:
+        if key.endswith(ending):
+            words = key.removesuffix(ending) if named else key
+            return f"{words.replace('_', ' ').replace('.', ' · ')} ({unit})"
+    return key.replace("_", " ").replace(".", " · ")
+
+
+CONSTANT_LENGTH = 24  # digits past which a constant is set apart in monospace
+
+
+def is_constant(text: str) -> bool:
+    """A long constant written out: "1.6732632423543772848170429916717", or an exact fraction "8790.../5000..."."""
+    return len(text) >= CONSTANT_LENGTH and all(ch in "0123456789.-+e/" for ch in text)

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import html
 import json
+import math
+import multiprocessing
+import os
+import re
 from collections import Counter
 from pathlib import Path
 
 from reports import figures
 from reports.annotate import Restore, annotated, source_text
 from reports.citation import bibtex, load_cff
-from reports.format import number
+from reports.format import column_label, is_constant, number
 from reports.ledger import Ledger
 from reports.mathml import from_latex, prose_html
 from reports.plugin import outcome_mark
@@ -19,6 +23,9 @@ VERDICT_ORDER = ("supported", "refuted", "conditional", "inconclusive", "not-che
 CSS = (Path(__file__).resolve().parent / "page.css").read_text(encoding="utf-8")
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 EVIDENCE_DIGITS = 4  # significant digits of a measured value in the evidence tables
+DECIMAL = re.compile(r"-?\d+\.\d+(?:e[-+]?\d+)?|-?\d+e[-+]?\d+")  # "0.00246650929136005", "1.08e-75"
+LONG_FORMULA = 60  # LaTeX characters past which a formula is set as a block
+UNSETTABLE_FORMULA = 400  # past this a formula is wider than a desktop page: shown as wrapped LaTeX source
 
 
 def badge(verdict: str | None) -> str:
@@ -35,27 +42,66 @@ def reproduced_cell(claim: dict) -> str:
 
 def value_html(value) -> str:
     """Evidence values: LaTeX-looking strings as MathML, lists of dicts as tables, the rest as text."""
-    if isinstance(value, str) and "\\" in value and len(value) < 2000:
-        return from_latex(value, display="inline")
+    if isinstance(value, str) and "\\" in value and len(value) > UNSETTABLE_FORMULA:
+        # MathML does not break lines: a formula this long would run off any screen; its source wraps
+        return f'<pre class="constant">{html.escape(value)}</pre>'
+    if isinstance(value, str) and "\\" in value:
+        # a long formula inline would be set in script size; as a block it reads at full size
+        return from_latex(value, display="block" if is_long_formula(value) else "inline")
     if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
         return table_html(value)
     if isinstance(value, dict):
-        return "<br>".join(f"<b>{html.escape(str(k))}</b>: {value_html(v)}" for k, v in value.items())
+        return "<br>".join(f"<b>{html.escape(column_label(str(k)))}</b>: {value_html(v)}" for k, v in value.items())
+    if isinstance(value, list) and value and all(isinstance(v, list) for v in value):
+        return "; ".join(value_html(v) for v in value)  # intervals (or points): [a, b]; [c, d]
     if isinstance(value, list):  # intervals and short series as [a, b], long ones cut
         cut = len(value) > 12
         shown = ", ".join(value_html(v) for v in (value[:6] if cut else value))
         return f"[{shown}, … {len(value) - 6} more]" if cut else f"[{shown}]"
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return html.escape(number(value, EVIDENCE_DIGITS))
+    if isinstance(value, str) and is_constant(value):
+        return f'<code class="constant">{html.escape(value)}</code>'
+    if isinstance(value, str) and DECIMAL.fullmatch(value):  # an exact value recorded as text, to 15 digits
+        return html.escape(number(float(value), EVIDENCE_DIGITS))
     return html.escape(json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value)
 
 
+def is_long_formula(value) -> bool:
+    return isinstance(value, str) and "\\" in value and len(value) > LONG_FORMULA
+
+
 def table_html(rows: list[dict]) -> str:
+    """Rows as a table with labelled columns (units in the label); a column empty in every row is
+    left out, and a single row's long constants go below it in a full-width monospace block."""
     rows = [flatten(r) for r in rows]  # a dict-valued column (one value per depth, say) becomes columns
-    columns = list(dict.fromkeys(k for r in rows for k in r))
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
-    body = "".join("<tr>" + "".join(f"<td>{value_html(r.get(c))}</td>" for c in columns) + "</tr>" for r in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    columns = [c for c in dict.fromkeys(k for r in rows for k in r) if any(r.get(c) not in (None, "") for r in rows)]
+    constants = []
+    if len(rows) == 1:
+        constants = [c for c in columns if isinstance(rows[0][c], str) and is_constant(rows[0][c])]
+        columns = [c for c in columns if c not in constants]
+    if any(is_long_formula(r.get(c)) for r in rows for c in columns):
+        # Columns of long formulas side by side would not fit any screen: one block per row instead.
+        table = "".join(
+            '<div class="stacked">'
+            + "".join(
+                f"<p><b>{html.escape(column_label(c))}</b>: {value_html(r[c])}</p>"
+                for c in columns
+                if r.get(c) not in (None, "")
+            )
+            + "</div>"
+            for r in rows
+        )
+    else:
+        head = "".join(f"<th>{html.escape(column_label(c))}</th>" for c in columns)
+        body = "".join("<tr>" + "".join(f"<td>{value_html(r.get(c))}</td>" for c in columns) + "</tr>" for r in rows)
+        table = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>" if columns else ""
+    blocks = "".join(
+        f'<p class="constant-label">{html.escape(column_label(c))}</p>'
+        f'<pre class="constant">{html.escape(rows[0][c])}</pre>'
+        for c in constants
+    )
+    return table + blocks
 
 
 def flatten(item: dict, prefix: str = "") -> dict:
@@ -69,20 +115,26 @@ def flatten(item: dict, prefix: str = "") -> dict:
     return out
 
 
+def has_rows(row: dict) -> bool:
+    return any(isinstance(v, list) and v and isinstance(v[0], dict) for v in row.values())
+
+
 def evidence_html(items: list[dict]) -> str:
-    """Consecutive items of the same kind and fields become one table, one row each."""
+    """Consecutive items of the same kind and fields become one table, one row each; an item that
+    holds a table of its own (rows) gets its own heading and table."""
     groups: list[tuple[str, list[dict]]] = []
     for item in items:
         if item["kind"] == "figure":  # the data behind a drawn figure; the figure shows it
             continue
         row = flatten({"what": item.get("label", ""), **{k: v for k, v in item.items() if k not in ("kind", "label")}})
-        if groups and groups[-1][0] == item["kind"] and list(groups[-1][1][0]) == list(row):
+        same = groups and groups[-1][0] == item["kind"] and list(groups[-1][1][0]) == list(row)
+        if same and not has_rows(row):
             groups[-1][1].append(row)
         else:
             groups.append((item["kind"], [row]))
     parts = []
     for kind, rows in groups:
-        if len(rows) == 1 and any(isinstance(v, list) and v and isinstance(v[0], dict) for v in rows[0].values()):
+        if len(rows) == 1 and has_rows(rows[0]):
             row = rows[0]
             nested = {k: v for k, v in row.items() if isinstance(v, list) and v and isinstance(v[0], dict)}
             plain = {k: v for k, v in row.items() if k not in nested and k != "what"}
@@ -102,7 +154,7 @@ def tests_html(tests: list[dict]) -> str:
             "test": t["nodeid"].split("::", 1)[-1],
             "outcome": t["outcome"],
             "examples": t.get("examples") if t.get("examples") is not None else "—",
-            "seconds": t["duration_s"],
+            "duration_s": t["duration_s"],
         }
         for t in tests
     ]
@@ -113,9 +165,14 @@ def summary_html(results: dict) -> str:
     claims = results["claims"]
     prov = results["provenance"]
     counts = {kind: Counter(c["verdict"][kind] for c in claims) for kind in ("math", "float")}
-    rows = "".join(
-        f"<tr><th>{v}</th><td>{counts['math'].get(v, 0)}</td><td>{counts['float'].get(v, 0)}</td></tr>"
-        for v in VERDICT_ORDER
+    lines = "".join(
+        f"<li><b>{kind}</b>: "
+        + " ".join(
+            f'<span class="badge verdict-{v}">{counts[kind][v]} {v}</span>' for v in VERDICT_ORDER if counts[kind][v]
+        )
+        + (f' <span class="muted">({counts[kind][None]} without a {kind} verdict)</span>' if counts[kind][None] else "")
+        + "</li>"
+        for kind in ("math", "float")
     )
     marks = Counter(outcome_mark(c) for c in claims)
     status = (
@@ -126,49 +183,59 @@ def summary_html(results: dict) -> str:
     )
     commit = (prov.get("git_commit") or "unknown")[:12] + (" (dirty)" if prov.get("git_dirty") else "")
     return (
-        f"<p>{status}. Profile <code>{html.escape(str(prov.get('hypothesis_profile')))}</code>, run started "
-        f"{html.escape(str(prov.get('started')))}, commit <code>{html.escape(commit)}</code>, torch "
+        f"<p>{len(claims)} claims: {status}. Profile <code>{html.escape(str(prov.get('hypothesis_profile')))}</code>, "
+        f"run started {html.escape(str(prov.get('started')))}, commit <code>{html.escape(commit)}</code>, torch "
         f"{html.escape(str(prov['packages'].get('torch')))}.</p>"
-        f"<table><thead><tr><th>verdict</th><th>math</th><th>float</th></tr></thead><tbody>{rows}</tbody></table>"
+        f'<ul class="counts">{lines}</ul>'
     )
 
 
 def ledger_table(results: dict) -> str:
+    """The index of claims: id (a link to its card), quote, the two verdicts, reproduced."""
     rows = []
     for c in results["claims"]:
         rows.append(
             f'<tr><td><a href="#{c["id"]}">{c["id"]}</a></td><td>{html.escape(c["quote"])}</td>'
             f"<td>{badge(c['verdict']['math'])}</td><td>{badge(c['verdict']['float'])}</td>"
-            f"<td>{prose_html(c['correction'] or '')}</td><td>{reproduced_cell(c)}</td></tr>"
+            f"<td>{reproduced_cell(c)}</td></tr>"
         )
     return (
-        '<table id="ledger"><thead><tr><th>id</th><th>quote</th><th>math</th><th>float</th><th>correction</th>'
+        '<table id="ledger"><thead><tr><th>id</th><th>quote</th><th>math</th><th>float</th>'
         f"<th>reproduced</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
 
 
-def claim_section(c: dict, ledger: Ledger, figure: str | None) -> str:
+PROSE_LABELS = {"correction": "Corrected claim (itself tested)", "finding": "Finding", "reason": "Why"}
+
+
+def claim_section(c: dict, ledger: Ledger, figure: str) -> str:
+    """A claim card: verdicts, quote, the finding first, its figure, the rest of the prose;
+    the formal statement, evidence and tests folded below."""
     entry = ledger[c["id"]]
+    prose = [(field, c[field]) for field in ("correction", "finding", "reason") if c.get(field)]
     parts = [
-        f'<section class="claim" id="{c["id"]}"><h3>{c["id"]} {badge(c["verdict"]["math"])} math · '
-        f"{badge(c['verdict']['float'])} float · reproduced: {reproduced_cell(c)}</h3>",
+        f'<section class="claim" id="{c["id"]}"><h3>{c["id"]} <span class="verdicts">{badge(c["verdict"]["math"])} '
+        f"math · {badge(c['verdict']['float'])} float · reproduced: {reproduced_cell(c)}</span></h3>",
         f"<blockquote>{html.escape(c['quote'])}</blockquote>",
     ]
-    if entry.reconstructed:
-        parts.append(f'<p class="muted"><b>Reconstructed:</b> {html.escape(entry.reconstructed)}</p>')
-    parts.append(f"<p><b>Formal statement</b></p>{from_latex(c['statement'])}")
-    if c.get("finding"):
-        parts.append(f'<p class="finding"><b>Finding:</b> {prose_html(c["finding"])}</p>')
-    if c["correction"]:
-        parts.append(f"<p><b>Corrected claim</b> (itself tested): {prose_html(c['correction'])}</p>")
-    if c.get("reason"):
-        parts.append(f"<p><b>Why:</b> {prose_html(c['reason'])}</p>")
+    for i, (field, text) in enumerate(prose):
+        css = "lead" if i == 0 else "more"
+        parts.append(f'<p class="{css}"><b>{PROSE_LABELS[field]}:</b> {prose_html(text)}</p>')
+        if i == 0:
+            parts.append(figure)
+    if not prose:
+        parts.append(figure)
     for problem in c.get("problems", []):
         parts.append(f'<p class="bad"><b>Not reproduced:</b> {html.escape(problem)}</p>')
-    if figure:
-        parts.append(f'<div class="figure">{figure}</div>')
-    parts.append(f"<details open><summary><b>Evidence</b></summary>{evidence_html(c['evidence'])}</details>")
-    parts.append(f"<details><summary><b>Tests run</b> ({len(c['tests'])})</summary>{tests_html(c['tests'])}</details>")
+    statement = f"<p><b>Formal statement</b></p>{from_latex(c['statement'])}"
+    if entry.reconstructed:
+        statement += f'<p class="muted"><b>Reconstructed:</b> {html.escape(entry.reconstructed)}</p>'
+    shown = [e for e in c["evidence"] if e["kind"] != "figure"]
+    parts.append(
+        f"<details><summary>Formal statement and evidence ({len(shown)} "
+        f"item{'s' if len(shown) != 1 else ''})</summary>{statement}{evidence_html(c['evidence'])}</details>"
+    )
+    parts.append(f"<details><summary>Tests run ({len(c['tests'])})</summary>{tests_html(c['tests'])}</details>")
     parts.append("</section>")
     return "".join(parts)
 
@@ -181,108 +248,331 @@ def _evidence(results: dict, cid: str, kind: str, label_start: str = "") -> dict
     return None
 
 
-def claim_figures(results: dict) -> dict[str, str]:
-    """The figures, keyed by the claim they illustrate (each drawn only if its evidence exists)."""
-    ranges = _evidence(results, "S01", "table", "exact inf and sup")
-    out = {"S01": figures.activation_panels({r["activation"]: r for r in ranges["rows"]} if ranges else {})}
-    if (table := _evidence(results, "S05", "table")) is not None:
-        out["S05"] = figures.decay_with_depth(table)
-    if (table := _evidence(results, "S06", "table")) is not None:
-        out["S06"] = figures.zero_depths(table)
-    if (table := _evidence(results, "S11", "table")) is not None:
-        out["S11"] = figures.dead_relu_traces(table, _evidence(results, "S11", "counterexample"))
-    out.update(literature_figures(results))
-    if (run := _evidence(results, "S19", "figure")) is not None:
-        out["S19"] = (
-            figures.learning_curves(run["curves"]) + "<p><b>The pre-registered protocol</b>, verbatim:</p>"
-            f"<pre>{html.escape(run['protocol'])}</pre>"
+Job = tuple  # (claim id, figure function, its arguments, caption): drawn in a worker process
+
+
+def figure_jobs(results: dict) -> list[Job]:
+    """The figures, each with the claim it illustrates and a caption saying what to see; a figure
+    is drawn only where its evidence exists."""
+    jobs = []
+    panels, ranges = _evidence(results, "S01", "figure"), _evidence(results, "S01", "table", "exact inf and sup")
+    if panels is not None:
+        jobs.append(
+            (
+                "S01",
+                figures.activation_panels,
+                (panels["x"], panels["curves"], {r["activation"]: r for r in ranges["rows"]} if ranges else {}),
+                "Sigmoid's and tanh's derivatives (red) peak at the origin and fall towards their infimum on both "
+                "sides; the dashed lines are the exact infimum and supremum over the reals. The ReLU family keeps "
+                "a derivative of one on the positive side.",
+            )
         )
-    return out
+    if (table := _evidence(results, "S05", "table")) is not None:
+        jobs.append(
+            (
+                "S05",
+                figures.decay_with_depth,
+                (table,),
+                "The exact log-magnitude of the gradient against depth (log scale). Geometric decay, a fixed factor "
+                "per layer, bends steeply down on this axis; a slowly sinking line is a power law, a level or rising "
+                "one no decay. Below the dotted line float64 would hold the gradient as zero.",
+            )
+        )
+    if (table := _evidence(results, "S06", "table")) is not None:
+        jobs.append(
+            (
+                "S06",
+                figures.zero_depths,
+                (table,),
+                "Each bar is the first depth at which the computed gradient is exactly zero, by dtype and library "
+                "(NumPy reference, torch); a bar marked none stayed nonzero to the deepest chain tried.",
+            )
+        )
+    if (table := _evidence(results, "S11", "table")) is not None:
+        jobs.append(
+            (
+                "S11",
+                figures.dead_relu_traces,
+                (table, _evidence(results, "S11", "counterexample")),
+                "Left: a first-layer unit that is dead on every input stays dead under every optimizer. Right: a "
+                "dead unit in a deeper layer crosses zero again because the layer below keeps learning.",
+            )
+        )
+    jobs += literature_jobs(results)
+    if (run := _evidence(results, "S19", "figure")) is not None:
+        jobs.append(
+            (
+                "S19",
+                figures.learning_curves,
+                (run["curves"],),
+                "Median training loss with its interquartile band over seeds; the dotted line is the "
+                "pre-registered target loss. Overlapping bands mean the runs do not separate the activations.",
+            )
+        )
+    for claim in results["claims"]:
+        if (detail := audit_detail_job(results, claim["id"])) is not None:
+            jobs.append(detail)
+    return jobs
 
 
-def literature_figures(results: dict) -> dict[str, str]:
+def audit_detail_job(results: dict, cid: str) -> Job | None:
+    """An audit claim's error-against-x figure, from its series and its wrongly-zero intervals."""
+    series, table = _evidence(results, cid, "figure"), _evidence(results, cid, "table", "worst ulps")
+    if series is None or table is None:
+        return None
+    name = table["rows"][0]["activation"]
+    zero = {r["dtype"]: r["wrongly_zero"] for r in table["rows"] if r["library"] == "torch"}
+    return (
+        cid,
+        figures.audit_detail,
+        (name, series["series"], zero),
+        "Solid: torch's gradient; dotted: the NumPy reference; one colour per dtype. Each point is the worst error "
+        "in one binade of |x|. The dashed line marks the few-ulps band the claim allows; a shaded stretch is where "
+        "torch returns exactly zero although the exact derivative is a normal float.",
+    )
+
+
+def literature_jobs(results: dict) -> list[Job]:
     """L01-L06: each figure drawn from its claim's evidence, where that evidence exists."""
-    out = {}
+    jobs = []
     stats = [e for c in results["claims"] if c["id"] == "L01" for e in c["evidence"] if e["kind"] == "statistic"]
     if stats:
         lines = {s["activation"]: s["mean_q_by_layer"] for s in stats}
-        out["L01"] = figures.series_panels(
-            "Forward variance over depth at He's gain (mean over seeds)", [("q_l = mean z_l^2", lines, "layer", "q_l")]
+        jobs.append(
+            (
+                "L01",
+                figures.series_panels,
+                (
+                    "Forward variance over depth at He's gain (mean over seeds)",
+                    [("q_l = mean z_l^2", lines, "layer", "q_l (variance of the pre-activation)")],
+                ),
+                "At He's gain the pre-activation variance neither grows nor decays with depth: the lines stay level.",
+            )
         )
     grid, line = _evidence(results, "L03", "figure"), _evidence(results, "L03", "table", "tanh critical line")
     table = _evidence(results, "L03", "table", "mean-field prediction")
-    parts = []
     if grid is not None and line is not None:
-        parts.append(figures.tanh_phase_diagram(grid, line["rows"]))
+        jobs.append(
+            (
+                "L03",
+                figures.tanh_phase_diagram,
+                (grid, line["rows"]),
+                "Blue: ordered phase, where gradients vanish with depth; red: chaotic phase, where they explode. The "
+                "black line is the critical line chi_1 = 1 and the dots are where the suite solved for it.",
+            )
+        )
     if table is not None:
-        parts.append(figures.chi1_predicted_vs_simulated(table["rows"]))
-    if parts:
-        out["L03"] = "".join(parts)
+        jobs.append(
+            (
+                "L03",
+                figures.chi1_predicted_vs_simulated,
+                (table["rows"],),
+                "The mean-field prediction (black bar) against finite-width simulations (dots, two standard errors).",
+            )
+        )
     if (dead := _evidence(results, "L04", "figure")) is not None:
-        out["L04"] = figures.series_panels(
-            "P(ReLU net born dead) against depth",
-            [
+        jobs.append(
+            (
+                "L04",
+                figures.series_panels,
                 (
-                    "exact, width 2, one input, no bias",
-                    {"1 - (3/4)^L": dead["exact_width_2"]},
-                    "depth L",
-                    "probability",
+                    "P(ReLU net born dead) against depth",
+                    [
+                        (
+                            "exact, width 2, one input, no bias",
+                            {"1 - (3/4)^L": dead["exact_width_2"]},
+                            "depth L (layers)",
+                            "probability",
+                        ),
+                        (
+                            "Monte Carlo, width 4, biases, 8 inputs",
+                            {"fraction dead": dead["fraction"]},
+                            "depth L (layers)",
+                            "fraction of nets",
+                        ),
+                    ],
                 ),
-                ("Monte Carlo, width 4, biases, 8 inputs", {"fraction dead": dead["fraction"]}, "depth L", "fraction"),
-            ],
+                "The probability that a ReLU net is dead at initialization climbs towards one as the net deepens, "
+                "exactly for the small case and by simulation for a wider one.",
+            )
         )
     means = [e for c in results["claims"] if c["id"] == "L05" for e in c["evidence"] if e["kind"] == "figure"]
     if means:
-        out["L05"] = figures.series_panels(
-            "Mean activation per layer",
-            [
+        jobs.append(
+            (
+                "L05",
+                figures.series_panels,
                 (
-                    "each at its variance-preserving gain"
-                    if "variance-preserving" in e["label"]
-                    else "all at sigma_w = sqrt 2",
-                    {k: v for k, v in e.items() if k not in ("kind", "label")},
-                    "layer",
-                    "mean activation",
-                )
-                for e in means
-            ],
+                    "Mean activation per layer",
+                    [
+                        (
+                            "each at its variance-preserving gain"
+                            if "variance-preserving" in e["label"]
+                            else "all at sigma_w = sqrt 2",
+                            {k: v for k, v in e.items() if k not in ("kind", "label")},
+                            "layer",
+                            "mean activation",
+                        )
+                        for e in means
+                    ],
+                ),
+                "Left: at each activation's own variance-preserving gain ELU's mean activation stays the nearer to "
+                "zero. Right: at ReLU's gain an ELU net's variance grows and its mean overtakes ReLU's.",
+            )
         )
     if (spread := _evidence(results, "L06", "table")) is not None:
-        out["L06"] = figures.jacobian_spread(spread["rows"])
+        jobs.append(
+            (
+                "L06",
+                figures.jacobian_spread,
+                (spread["rows"],),
+                "A flat line is dynamical isometry: the singular values of the input-output Jacobian stay "
+                "concentrated as the net deepens. A rising line means they spread.",
+            )
+        )
+    return jobs
+
+
+def _draw(job: Job) -> str:
+    return job[1](*job[2])
+
+
+def draw(jobs: list[Job], workers: int | None = None) -> dict[str, str]:
+    """Every figure as <figure> with its caption, keyed by claim. Drawn in worker processes (forked,
+    so nothing is imported twice); each figure is deterministic, so the page does not depend on
+    which worker drew it."""
+    workers = workers or min(len(jobs), os.cpu_count() or 1)
+    if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            svgs = pool.map(_draw, jobs, chunksize=1)
+    else:
+        svgs = [_draw(job) for job in jobs]
+    out: dict[str, str] = {}
+    for (cid, _, _, caption), svg in zip(jobs, svgs):
+        figure = f'<figure class="figure">{svg}<figcaption>{html.escape(caption)}</figcaption></figure>'
+        out[cid] = out.get(cid, "") + figure
     return out
 
 
-AUDIT_COLUMNS = ("worst_ulps", "worst_x", "wrongly_zero", "nan_or_inf_for_finite_x")
+AUDIT_SCALE = 16  # decades of the colour scale: 1 ulp to 1e16 ulps (float64's worst)
 
 
-def audit_section(results: dict) -> str:
-    """The audit table (activation x dtype, torch beside the reference) and one figure per dtype."""
-    rows, series = [], {}
+def ulps_colour(ulps) -> tuple[str, str]:
+    """(background, text colour) for a worst error on a log scale: pale green at <= 1 ulp to dark red."""
+    value = float("inf") if ulps in ("inf", "nan") else float(ulps)
+    t = min(max(math.log10(max(value, 1.0)) / AUDIT_SCALE, 0.0), 1.0) if value != float("inf") else 1.0
+    stops = ((0.0, (232, 245, 233)), (0.25, (255, 236, 179)), (0.6, (244, 143, 97)), (1.0, (165, 15, 21)))
+    for (t0, c0), (t1, c1) in zip(stops, stops[1:]):
+        if t <= t1:
+            f = (t - t0) / (t1 - t0)
+            rgb = [round(a + f * (b - a)) for a, b in zip(c0, c1)]
+            break
+    return "#" + "".join(f"{c:02x}" for c in rgb), ("#fff" if t > 0.6 else "#1b1b1b")
+
+
+def dtype_rows(row: dict) -> list[dict]:
+    return [v for v in row.values() if isinstance(v, dict)]
+
+
+def audit_matrix(results: dict) -> str:
+    """The audit at a glance: activation x dtype, one matrix per library, worst ulps on a log colour
+    scale, a mark where the gradient is wrongly zero or NaN/infinite, and the kink convention."""
+    cells: dict[str, dict] = {}
     for claim in results["claims"]:
         table = _evidence(results, claim["id"], "table", "worst ulps")
         if table is None:
             continue
-        figure = _evidence(results, claim["id"], "figure")
-        name = table["rows"][0]["activation"]
-        series[name] = figure["series"] if figure else {}
+        kinks = _evidence(results, claim["id"], "table", "value at each kink")
         for r in table["rows"]:
-            rows.append(
-                {
-                    "id": claim["id"],
-                    **{k: r[k] for k in ("activation", "dtype", "library")},
-                    **{k: r[k] for k in AUDIT_COLUMNS},
-                }
+            row = cells.setdefault(r["library"], {}).setdefault(r["activation"], {"id": claim["id"]})
+            row[r["dtype"]] = r
+            row["kink"] = (
+                "no kink" if kinks is None else ("as stated" if all(k["agrees"] for k in kinks["rows"]) else "differs")
             )
-    if not rows:
+    if not cells:
         return ""
-    dtypes = list(dict.fromkeys(r["dtype"] for r in rows))
-    figs = "".join(f'<div class="figure">{figures.audit_errors(series, dt)}</div>' for dt in dtypes)
+    dtypes = list(dict.fromkeys(r["dtype"] for lib in cells.values() for row in lib.values() for r in dtype_rows(row)))
+    blocks = []
+    for library, title in (("torch", "torch autograd"), ("numpy", "NumPy reference (baseline)")):
+        if library not in cells:
+            continue
+        head = "".join(f"<th>{d}</th>" for d in dtypes)
+        body = []
+        for name, row in cells[library].items():
+            tds = []
+            for d in dtypes:
+                r = row.get(d)
+                if r is None:
+                    tds.append('<td class="muted">—</td>')
+                    continue
+                bg, fg = ulps_colour(r["worst_ulps"])
+                marks = ("⊘ zero " if r["wrongly_zero"] else "") + ("NaN/∞ " if r["nan_or_inf_for_finite_x"] else "")
+                tds.append(
+                    f'<td style="background:{bg};color:{fg}">{html.escape(number(r["worst_ulps"], 2))}'
+                    f"{'<br><b>' + marks.strip() + '</b>' if marks else ''}</td>"
+                )
+            body.append(
+                f'<tr><th><a href="#{row["id"]}">{html.escape(name)}</a></th>{"".join(tds)}<td>{row["kink"]}</td></tr>'
+            )
+        blocks.append(
+            f'<table class="matrix"><caption>{title}</caption><thead><tr><th>activation</th>{head}<th>kink</th></tr>'
+            f"</thead><tbody>{''.join(body)}</tbody></table>"
+        )
+    legend = "".join(
+        f'<span style="background:{ulps_colour(u)[0]};color:{ulps_colour(u)[1]}">{label}</span>'
+        for u, label in ((1, "≤ 1"), (1e2, "10²"), (1e4, "10⁴"), (1e8, "10⁸"), (1e16, "10¹⁶"))
+    )
+    return (
+        '<figure class="matrix-figure" role="group" aria-label="Audit matrix: worst error of each activation\'s '
+        'gradient per dtype, torch and the NumPy reference">'
+        f'<div class="matrices">{"".join(blocks)}</div>'
+        f'<p class="legend">worst error (ulps): {legend}</p>'
+        "<figcaption>Each cell is the worst error of the computed derivative, in ulps of the dtype, over the sweep "
+        "stated in that claim's evidence; darker is worse. ⊘ zero: the gradient is exactly zero on some stretch "
+        "where the exact derivative is a normal float. NaN/∞: a non-finite gradient for a finite input. Kink: the "
+        "value at each kink against the convention the claim states. Each activation links to its claim, with the "
+        "error plotted against x.</figcaption></figure>"
+    )
+
+
+def audit_section(results: dict) -> str:
+    matrix = audit_matrix(results)
+    if not matrix:
+        return ""
     return (
         '<h2 id="audit">Framework audit: torch\'s gradients against the exact derivative</h2>'
-        "<p>Errors in ulps where the exact derivative is a normal float of the dtype; wrongly zero: intervals of the "
-        "sweep where the library returns 0 although the exact value is normal. The NumPy reference of this suite is "
-        "measured the same way beside torch. Verdicts in A01-A09 below.</p>"
-        f"{table_html(rows)}{figs}"
+        "<p>Errors in ulps where the exact derivative is a normal float of the dtype. The NumPy reference of this "
+        "suite is measured the same way beside torch, as the baseline. Verdicts in the cards A01 onwards.</p>"
+        f"{matrix}"
+    )
+
+
+TOC = (
+    ("summary", "Summary"),
+    ("answer", "The answer, annotated"),
+    ("ledger-table", "Ledger"),
+    ("audit", "Framework audit"),
+    ("claims", "Claims"),
+    ("provenance", "Provenance"),
+    ("reproduce", "Reproduce"),
+    ("cite", "Cite"),
+)
+
+
+def toc_html(results: dict, has_audit: bool) -> str:
+    """The table of contents: the page's sections, and the claims by series."""
+    links = [f'<a href="#{anchor}">{text}</a>' for anchor, text in TOC if anchor != "audit" or has_audit]
+    series: dict[str, list[str]] = {}
+    for c in results["claims"]:
+        series.setdefault(c["id"][0], []).append(c["id"])
+    names = {"S": "the answer", "A": "framework audit", "L": "literature"}
+    claims = " · ".join(
+        f'{names.get(k, k)}: <a href="#{ids[0]}">{ids[0]}</a>–<a href="#{ids[-1]}">{ids[-1]}</a>'
+        for k, ids in series.items()
+    )
+    return (
+        f'<nav class="toc" aria-label="Contents">{" · ".join(links)}<br>'
+        f'<span class="muted">Claims by series: {claims}</span></nav>'
     )
 
 
@@ -292,8 +582,14 @@ def render(results: dict, ledger: Ledger, command: str) -> str:
     restores = [
         Restore(*c.restore, note=f"Reconstructed: {c.reconstructed}") for c in ledger.claims.values() if c.restore
     ]
-    figs = claim_figures(results)
-    sections = "".join(claim_section(c, ledger, figs.get(c["id"])) for c in results["claims"])
+    figs = draw(figure_jobs(results))
+    if (run := _evidence(results, "S19", "figure")) is not None:
+        figs["S19"] = figs.get("S19", "") + (
+            "<details><summary>The pre-registered protocol, verbatim</summary>"
+            f"<pre>{html.escape(run['protocol'])}</pre></details>"
+        )
+    sections = "".join(claim_section(c, ledger, figs.get(c["id"], "")) for c in results["claims"])
+    audit = audit_section(results)
     prov = results["provenance"]
     prov_rows = [{"field": k, "value": v} for k, v in prov.items() if k != "packages"]
     prov_rows += [{"field": f"package {k}", "value": v} for k, v in prov["packages"].items()]
@@ -309,8 +605,9 @@ def render(results: dict, ledger: Ledger, command: str) -> str:
 <p class="muted">Each claim of <a href="{html.escape(source.get("url", ""))}">{html.escape(source.get("title", ""))}</a>
 ({html.escape(source.get("license", ""))}) checked exactly (sympy/mpmath), with a hand-written NumPy reference and with
 torch autograd, and searched for counterexamples with Hypothesis, for real numbers (math) and IEEE floats (float).
-The same machinery audits torch's own activation gradients (A01-A09) and the literature's claims on initialization and
-signal propagation (L01-L06), each listed in the ledger below with its source.</p>
+The same machinery audits torch's own activation gradients (the A claims) and the literature's claims on initialization
+and signal propagation (the L claims), each listed in the ledger below with its source.</p>
+{toc_html(results, bool(audit))}
 <h2 id="summary">Summary</h2>{summary_html(results)}
 <h2 id="answer">The answer, annotated</h2>
 <p class="muted">Each marked span links to its claim. After its id, one mark per verdict, math first, then float:
@@ -318,8 +615,11 @@ signal propagation (L01-L06), each listed in the ledger below with its source.</
 grey); a span whose two verdicts differ is split, math on the left. {html.escape(source.get("note", ""))}</p>
 <div class="answer">{annotated(source_text(), results["claims"], spans, restores)}</div>
 <h2 id="ledger-table">The ledger</h2>{ledger_table(results)}
-{audit_section(results)}
-<h2 id="claims">Claims</h2>{sections}
+{audit}
+<h2 id="claims">Claims</h2>
+<p class="muted">Each card gives the quote, its two verdicts and what this run found, with numbers filled from the
+run's evidence, then its figure. The formal statement, the evidence and the tests that produced it are folded below.</p>
+{sections}
 <h2 id="provenance">Provenance</h2>{table_html(prov_rows)}
 <h2 id="reproduce">Reproduce</h2>
 <p>The run behind this page:</p><pre>{html.escape(str(prov.get("command")))}</pre>

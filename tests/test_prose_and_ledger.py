@@ -4,7 +4,7 @@ fill from keyed evidence or fail, and each verdict needs its kind of evidence.""
 import pytest
 
 from reports import prose
-from reports.format import number
+from reports.format import column_label, is_constant, number
 from reports.ledger import LedgerError, load, parse
 from reports.plugin import asserting_tests_missing
 from reports.results import claim_record, evidence_problems
@@ -116,6 +116,36 @@ def test_latex_braces_are_not_placeholders():
 )
 def test_numbers_read_to_the_stated_significant_digits(value, digits, text):
     assert number(value, digits) == text
+
+
+@pytest.mark.parametrize(
+    ("key", "label"),
+    [
+        ("worst_ulps", "worst error (ulps)"),  # a named field
+        ("example.depth", "depth (layers)"),  # a counterexample's field, with its unit
+        ("duration_s", "time (s)"),
+        ("max_abs_ulps", "max abs (ulps)"),  # the unit from the suffix
+        ("revived_at_step", "revived at step"),  # no unit to add
+        ("steps", "steps"),  # the unit is the word: not "steps (steps)"
+        ("mean_q.layer", "mean q · layer"),
+    ],
+)
+def test_evidence_fields_read_as_labelled_columns(key, label):
+    assert column_label(key) == label
+
+
+@pytest.mark.parametrize(
+    ("text", "constant"),
+    [
+        ("1.6732632423543772848170429916717", True),
+        ("-745.13", False),  # short: stays in its cell
+        ("relu6 is not a constant of any kind", False),
+        ("0.00246650929136005123", False),  # under the length
+        ("87904967042368842997010876040615967103012290445610415488549141/500000000000000", True),  # exact
+    ],
+)
+def test_long_constants_are_set_apart(text, constant):
+    assert is_constant(text) is constant
 
 
 def verdicts(**v) -> str:

@@ -19,7 +19,12 @@ from reports.results import write_atomically
 pytestmark = pytest.mark.instrument
 
 ROOT = Path(__file__).resolve().parent.parent
-SUBSET = ("tests/claims/test_s17_s18_optimisation.py", "tests/claims/test_s07_s11_training.py")
+# Three cheap claim files: S01's and S11's figures (two figures, so ids could collide), and prose.
+SUBSET = (
+    "tests/claims/test_s17_s18_optimisation.py",
+    "tests/claims/test_s07_s11_training.py",
+    "tests/claims/test_s01_s03_squashing.py",
+)
 
 
 @pytest.fixture(scope="module")
@@ -73,8 +78,8 @@ def test_the_page_shows_each_correction_and_finding_filled_from_evidence(small_r
     assert prose_html(s17["correction"]) in page
     s11 = next(c for c in results["claims"] if c["id"] == "S11")
     assert "[not measured" not in s11["finding"] and prose_html(s11["finding"]) in page
-    s01 = next(c for c in results["claims"] if c["id"] == "S01")
-    assert "[not measured in this run]" in s01["correction"]  # S01's tests are outside the subset
+    s13 = next(c for c in results["claims"] if c["id"] == "S13")
+    assert "[not measured in this run]" in s13["correction"]  # S13's tests are outside the subset
     assert html.escape("$\\sigma") not in page
 
 
@@ -271,28 +276,211 @@ def test_the_page_renders_in_a_real_browser_without_network(small_results, tmp_p
         run_browser(browser, page, tmp_path / f"shot-{width}", f"--screenshot={shot}", width=width)
         assert shot.stat().st_size > 10_000  # a real rendering, not a blank page
         layout = measured_layout(browser, tmp_path / "site" / "index.html", tmp_path / f"measure-{width}", width)
-        # Nothing makes the page scroll sideways: wide tables and formulas scroll inside their own box.
+        # Nothing makes the page scroll sideways: at phone width wide tables and formulas scroll
+        # inside their own box; at desktop width nothing needs to.
         assert layout["page"] <= layout["window"], layout
+        if width == 1280:
+            assert layout["scrolling_inside"] == [], layout
 
 
 MEASURE = """<script>
 const w = window.innerWidth;
 const wide = [...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > w + 1
   && !e.closest("table, pre, math[display=block]"));
+const scrolling = [...document.querySelectorAll("table, pre, math")].filter(e => e.clientWidth > 0
+  && ["auto", "scroll"].includes(getComputedStyle(e).overflowX) && e.scrollWidth > e.clientWidth + 1)
+  .map(e => ((e.closest("section, figure") || {}).id || "page") + " " + e.tagName);
 document.body.setAttribute("data-layout", JSON.stringify({window: w,
-  page: document.documentElement.scrollWidth, sticking_out: wide.slice(0, 5).map(e => e.tagName)}));
+  page: document.documentElement.scrollWidth, sticking_out: wide.slice(0, 5).map(e => e.tagName),
+  scrolling_inside: scrolling}));
 </script>"""
 
 
 def measured_layout(browser: str, index: Path, tmp: Path, width: int) -> dict:
-    """The page laid out at this width: its scroll width against the window's (a copy of the page
-    with a measuring script; the page itself forbids scripts)."""
+    """The page laid out at this width, every fold open: its scroll width against the window's, and
+    the boxes (tables, code, formulas) that scroll inside themselves (a copy of the page with a
+    measuring script; the page itself forbids scripts)."""
     tmp.mkdir()
     copy = tmp / "measure.html"
     text = index.read_text()
     text = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", text)
-    copy.write_text(text.replace("</body>", MEASURE + "</body>"))
+    copy.write_text(text.replace("<details>", "<details open>").replace("</body>", MEASURE + "</body>"))
     dom, _ = run_browser(browser, copy.as_uri(), tmp, "--dump-dom", width=width)
     found = re.search(r'data-layout="([^"]*)"', dom.stdout)
     assert found, dom.stderr[-2000:]
     return json.loads(html.unescape(found.group(1)))
+
+
+class Cards(HTMLParser):
+    """Per claim card: the classes of its top-level <p>s in order, and whether each <details> is open."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cards: dict[str, dict] = {}
+        self.current, self.depth = None, 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "section" and attrs.get("class") == "claim":
+            self.current, self.depth = attrs["id"], 0
+            self.cards[self.current] = {"paragraphs": [], "details": [], "figures": 0}
+            return
+        if self.current is None:
+            return
+        if self.depth == 0 and tag == "p":
+            self.cards[self.current]["paragraphs"].append(attrs.get("class") or "")
+        if self.depth == 0 and tag == "details":
+            self.cards[self.current]["details"].append("open" in attrs)
+        if tag == "figure":
+            self.cards[self.current]["figures"] += 1
+        self.depth += 1
+
+    def handle_endtag(self, tag):
+        if self.current is None:
+            return
+        if self.depth == 0 and tag == "section":
+            self.current = None
+        else:
+            self.depth -= 1
+
+
+def test_each_claim_card_opens_with_its_finding_and_folds_its_evidence(small_results, tmp_path):
+    """Quote, then the finding (the first of correction, finding, reason that the claim has), then its
+    figure; the formal statement, evidence and tests folded in closed <details>."""
+    build(small_results, tmp_path)
+    page = (tmp_path / "index.html").read_text()
+    cards = Cards()
+    cards.feed(page)
+    results = json.loads(small_results.read_text())
+    assert set(cards.cards) == {c["id"] for c in results["claims"]}
+    for claim in results["claims"]:
+        card = cards.cards[claim["id"]]
+        has_prose = any(claim.get(f) for f in ("correction", "finding", "reason"))
+        assert (card["paragraphs"][:1] == ["lead"]) == has_prose, claim["id"]
+        assert len(card["details"]) >= 2 and not any(card["details"]), claim["id"]  # evidence, tests: closed
+    assert cards.cards["S11"]["figures"] == 1  # S11's evidence ran in this subset: its figure is in its card
+    section = re.search(r'<section class="claim" id="S11">(.*?)</section>', page, re.S).group(1)
+    assert section.index('class="lead"') < section.index("<figure") < section.index("<details")
+
+
+def test_every_figure_has_a_caption_and_a_text_alternative(small_results, tmp_path):
+    build(small_results, tmp_path)
+    page = (tmp_path / "index.html").read_text()
+    figures = re.findall(r"<figure\b.*?</figure>", page, re.S)
+    assert figures
+    for figure in figures:
+        assert re.search(r"<figcaption>[^<]{40,}</figcaption>", figure), figure[-300:]
+        assert "<svg" not in figure or page_svgs_have_text_alternatives(figure)
+        assert "<svg" not in figure or re.search(r"<svg\b[^>]*>\s*<title>[^<]+</title>", figure)
+
+
+def test_every_in_page_link_resolves(small_results, tmp_path):
+    """The contents, the ledger's ids and the answer's spans all point at something on the page."""
+    build(small_results, tmp_path)
+    page = (tmp_path / "index.html").read_text()
+    parser = IdsAndReferences()
+    parser.feed(page)
+    ids = {i for i, _ in parser.ids}
+    links = [ref for ref, figure in parser.refs if figure is None]
+    assert {"summary", "answer", "claims", "provenance", "cite"} <= set(links)  # the contents
+    assert all(ref in ids for ref in links), sorted(set(links) - ids)
+
+
+class VisibleText(HTMLParser):
+    """Text a reader sees outside <pre>, <code>, <math>, <svg> and <style> (where numbers are exact constants,
+    formulas or drawing)."""
+
+    SKIP = ("pre", "code", "math", "svg", "style", "title")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.skip, self.text = 0, []
+
+    def handle_starttag(self, tag, attrs):
+        self.skip += tag in self.SKIP
+
+    def handle_endtag(self, tag):
+        self.skip -= tag in self.SKIP
+
+    def handle_data(self, data):
+        if not self.skip:
+            self.text.append(data)
+
+
+def test_numbers_on_the_page_read_as_numbers_not_reprs(small_results, tmp_path):
+    """No float repr (18.300000000000004, 8455564492339252.0), no Python list of lists, no dotted key as a
+    heading: every measured number went through reports/format.py."""
+    build(small_results, tmp_path)
+    visible = VisibleText()
+    visible.feed((tmp_path / "index.html").read_text())
+    text = " ".join(visible.text)
+    assert too_precise(text) == []
+    assert not re.search(r"\[\[\s*-?\d", text)  # a Python list of intervals, [[16.7, 64.0]]
+    assert "example." not in text and "_ulps" not in text
+
+
+def too_precise(text: str) -> list[str]:
+    """Numbers printed with more digits than the formatter gives: a decimal or scientific number with
+    more than 6 significant digits, or an integer of more than 5 digits without thousands separators."""
+    out = []
+    for token in re.findall(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?:e-?\d+)?", text):
+        mantissa = token.split("e")[0]
+        digits = mantissa.replace(",", "").replace(".", "").lstrip("0")
+        if ("." in mantissa or "e" in token) and len(digits) > 6:
+            out.append(token)
+        elif "." not in mantissa and "," not in mantissa and "e" not in token and len(digits) > 5:
+            out.append(token)
+    return out
+
+
+@pytest.mark.parametrize(
+    ("text", "flagged"),
+    [
+        ("x = 18.300000000000004", ["18.300000000000004"]),
+        ("8455564492339252.0 ulps", ["8455564492339252.0"]),
+        ("7.450580596923828e-09", ["7.450580596923828e-09"]),
+        ("1.7e7 ulps at 0.001467, 12,848 points, 2026-11-30, 65,536", []),
+        ("seed 123456", ["123456"]),
+    ],
+)
+def test_the_repr_detector_flags_reprs_and_passes_formatted_numbers(text, flagged):
+    assert too_precise(text) == flagged
+
+
+def test_audit_matrix_marks_wrongly_zero_and_colours_by_worst_ulps():
+    from reports.page import audit_matrix, ulps_colour
+
+    def row(library, dtype, ulps, zero):
+        return {
+            "activation": "sigmoid",
+            "dtype": dtype,
+            "library": library,
+            "worst_ulps": ulps,
+            "wrongly_zero": zero,
+            "nan_or_inf_for_finite_x": [],
+        }
+
+    table = {
+        "kind": "table",
+        "label": "worst ulps by region",
+        "rows": [
+            row("torch", "float32", 1.7e7, [[16.7, 64.0]]),
+            row("numpy", "float32", 0.5, []),
+            row("torch", "float64", 2.0, []),
+            row("numpy", "float64", 2.5, []),
+        ],
+    }
+    html_text = audit_matrix({"claims": [{"id": "A01", "evidence": [table]}]})
+    torch_table, numpy_table = re.findall(r'<table class="matrix">.*?</table>', html_text, re.S)
+    assert "torch" in torch_table and "NumPy" in numpy_table
+    assert "⊘ zero" in torch_table and "⊘ zero" not in numpy_table
+    assert 'href="#A01"' in torch_table and "1.7e7" in torch_table and "no kink" in torch_table
+
+    # The colour scale darkens with the error: luminance falls from 1 ulp to 1e16 ulps.
+    def luminance(hex_colour):
+        r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+        return 0.299 * r + 0.587 * g + 0.114 * b
+
+    shades = [luminance(ulps_colour(u)[0]) for u in (0.5, 1, 10, 1e4, 1e8, 1e12, 1e16, "inf")]
+    assert shades[0] == shades[1] and all(a > b for a, b in zip(shades[1:-1], shades[2:-1]))
+    assert shades[-1] == shades[-2]
