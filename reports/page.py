@@ -511,11 +511,12 @@ def audit_matrix(results: dict) -> str:
                     f'<td style="background:{bg};color:{fg}">{html.escape(number(r["worst_ulps"], 2))}'
                     f"{'<br><b>' + marks.strip() + '</b>' if marks else ''}</td>"
                 )
-            body.append(
-                f'<tr><th><a href="#{row["id"]}">{html.escape(name)}</a></th>{"".join(tds)}<td>{row["kink"]}</td></tr>'
-            )
+            # the kink table records torch's value at each kink: a column of the torch matrix only
+            kink = f"<td>{row['kink']}</td>" if library == "torch" else ""
+            body.append(f'<tr><th><a href="#{row["id"]}">{html.escape(name)}</a></th>{"".join(tds)}{kink}</tr>')
+        kink_head = "<th>kink</th>" if library == "torch" else ""
         blocks.append(
-            f'<table class="matrix"><caption>{title}</caption><thead><tr><th>activation</th>{head}<th>kink</th></tr>'
+            f'<table class="matrix"><caption>{title}</caption><thead><tr><th>activation</th>{head}{kink_head}</tr>'
             f"</thead><tbody>{''.join(body)}</tbody></table>"
         )
     legend = "".join(
@@ -530,8 +531,8 @@ def audit_matrix(results: dict) -> str:
         "<figcaption>Each cell is the worst error of the computed derivative, in ulps of the dtype, over the sweep "
         "stated in that claim's evidence; darker is worse. ⊘ zero: the gradient is exactly zero on some stretch "
         "where the exact derivative is a normal float. NaN/∞: a non-finite gradient for a finite input. Kink: the "
-        "value at each kink against the convention the claim states. Each activation links to its claim, with the "
-        "error plotted against x.</figcaption></figure>"
+        "value torch gives at each kink against the convention the claim states. Each activation links to its "
+        "claim, with the error plotted against x.</figcaption></figure>"
     )
 
 
