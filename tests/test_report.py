@@ -265,7 +265,7 @@ def test_the_page_renders_in_a_real_browser_without_network(small_results, tmp_p
     _, requests = run_browser(browser, probe.as_uri(), probe.parent, "--dump-dom")
     assert requests == ["http://example.invalid/x.png"]
 
-    build(small_results, tmp_path / "site")
+    build(with_wide_evidence(small_results, tmp_path / "wide.json"), tmp_path / "site")
     page = (tmp_path / "site" / "index.html").as_uri()
     dom, requests = run_browser(browser, page, tmp_path / "site", "--dump-dom")
     assert dom.returncode == 0, dom.stderr[-2000:]
@@ -281,6 +281,34 @@ def test_the_page_renders_in_a_real_browser_without_network(small_results, tmp_p
         assert layout["page"] <= layout["window"], layout
         if width == 1280:
             assert layout["scrolling_inside"] == [], layout
+
+
+def with_wide_evidence(results: Path, out: Path) -> Path:
+    """A copy of results.json whose S17 carries evidence as wide as the suite records: a row of
+    long formulas (S02's closed forms), a 40-digit constant (L02's), a formula past any screen's
+    width and a table of many numeric columns (S05's by-depth rows)."""
+    data = json.loads(results.read_text())
+    formula = (
+        "\\frac{d}{d \\xi_{1}} f{\\left(\\xi_{1} \\right)} "
+        "\\Big|_{\\xi_{1}=W_{2} f{\\left(W_{1} x + b_{1} \\right)} + b_{2}}"
+    )
+    s17 = next(c for c in data["claims"] if c["id"] == "S17")
+    s17["evidence"] += [
+        {
+            "kind": "symbolic",
+            "label": "wide",
+            "rows": [{"depth": d, "a": formula * 3, "b": formula * 3} for d in (2, 3)],
+        },
+        {"kind": "symbolic", "constant": "1.673263242354377284817042991671652038461", "at_zero": formula},
+        {"kind": "symbolic", "closed_form": formula * 8},
+        {
+            "kind": "table",
+            "label": "many columns",
+            "rows": [{f"log10 at depth {10**k:,}": -1.23456 * k for k in range(9)}],
+        },
+    ]
+    out.write_text(json.dumps(data))
+    return out
 
 
 MEASURE = """<script>
