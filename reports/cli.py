@@ -42,9 +42,16 @@ class Progress:
         self.stream.flush()
 
 
-def verify(profile: str, results: Path, dask_scheduler: str | None = None) -> int:
+def verify(
+    profile: str,
+    results: Path,
+    dask_scheduler: str | None = None,
+    seed: int | None = None,
+    claims: list[str] | None = None,
+) -> int:
     """Run the suite through pytest with the claims plugin; pytest's exit code. With a Dask
-    scheduler address, the experiment's cells (S19) run on that cluster."""
+    scheduler address, the experiment's cells (S19) run on that cluster; with a seed, every
+    Hypothesis test runs from it; with claims, only their tests run."""
     import pytest
 
     from experiments.runner import SCHEDULER_ENV
@@ -62,6 +69,8 @@ def verify(profile: str, results: Path, dask_scheduler: str | None = None) -> in
     os.environ["HYPOTHESIS_PROFILE"] = profile
     plugins = [Progress(sys.stderr)] if sys.stderr.isatty() else []
     args = [str(ROOT / "tests"), f"--rootdir={ROOT}", "-p", "no:cacheprovider", "-qq", f"--results={results}"]
+    args += [f"--hypothesis-seed={seed}"] if seed is not None else []
+    args += [f"--claim={claim}" for claim in claims or []]
     return int(pytest.main(args, plugins=plugins))
 
 
@@ -91,6 +100,23 @@ def build_report(results_path: Path, out: Path, profile: str) -> int:
     return 0
 
 
+def add_run_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="run every Hypothesis test from this seed (default: each test from its own fixed seed); "
+        "results.json records it",
+    )
+    command.add_argument(
+        "--claim",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="run only this claim's tests (repeatable), e.g. --profile thorough --claim S01",
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="activation-claims", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -98,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     v.add_argument("--profile", choices=PROFILES, default="ci")
     v.add_argument("--results", type=Path, default=DEFAULT_OUT / "results.json")
     v.add_argument("--dask-scheduler", default=None, help="run the experiment's cells on this Dask scheduler")
+    add_run_options(v)
     r = sub.add_parser(
         "report", help="run the suite (or read results.json) and write DIR/index.html and DIR/results.json"
     )
@@ -105,15 +132,16 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--out", type=Path, default=DEFAULT_OUT)
     r.add_argument("--from-results", type=Path, default=None, help="report an existing results.json instead of running")
     r.add_argument("--dask-scheduler", default=None, help="run the experiment's cells on this Dask scheduler")
+    add_run_options(r)
     args = parser.parse_args(argv)
 
     if args.command == "verify":
-        return verify(args.profile, args.results, args.dask_scheduler)
+        return verify(args.profile, args.results, args.dask_scheduler, args.seed, args.claim)
     if args.from_results is not None:
         return build_report(args.from_results, args.out, args.profile)
     with tempfile.TemporaryDirectory() as tmp:
         fresh = Path(tmp) / "results.json"
-        code = verify(args.profile, fresh, args.dask_scheduler)
+        code = verify(args.profile, fresh, args.dask_scheduler, args.seed, args.claim)
         if not fresh.exists():
             print("error: the suite wrote no results.json (see the output above); nothing written", file=sys.stderr)
             return code or 2

@@ -22,6 +22,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("activation-claims")
     group.addoption("--results", default=None, help=f"where to write results.json (default: {DEFAULT_RESULTS})")
     group.addoption("--ledger", default=None, help="the claims ledger to check against (default: claims.toml)")
+    group.addoption(
+        "--claim",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="run only the tests that establish this claim (repeatable), e.g. --claim S01",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -32,7 +39,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def full_run(config: pytest.Config) -> bool:
     """Only a run of the whole suite can tell that a claim has no test."""
-    narrowed = config.getoption("keyword") or config.getoption("markexpr") or config.getoption("deselect")
+    narrowed = (
+        config.getoption("keyword")
+        or config.getoption("markexpr")
+        or config.getoption("deselect")
+        or config.getoption("claim")
+    )
     if narrowed:
         return False
     if config.args_source == pytest.Config.ArgsSource.TESTPATHS:
@@ -46,6 +58,15 @@ def invocation() -> str:
     program = Path(sys.argv[0]).name
     program = "python -m pytest" if program == "__main__.py" else program
     return " ".join([program, *(shlex.quote(a) for a in sys.argv[1:])])
+
+
+def run_seed(config: pytest.Config, settings) -> int | str | None:
+    """The seed the run can be reproduced from: --hypothesis-seed's, else "derandomized" (each test
+    seeded from itself) where the profile is, else None (a random run)."""
+    seed = config.getoption("hypothesis_seed", None)
+    if seed is not None:
+        return int(seed) if str(seed).lstrip("-").isdigit() else str(seed)
+    return "derandomized" if settings.default.derandomize else None
 
 
 def outcome_mark(claim: dict) -> str:
@@ -107,6 +128,23 @@ class ClaimsPlugin:
             errors += asserting_tests_missing(self.ledger, self.claim_of)
         if errors:
             raise pytest.UsageError("claims ledger and tests disagree:\n  " + "\n  ".join(errors))
+        self.select_claims(config, items)
+
+    def select_claims(self, config: pytest.Config, items: list) -> None:
+        """--claim ID: keep the tests that establish one of these claims, deselect the rest."""
+        wanted = config.getoption("claim")
+        if not wanted:
+            return
+        unknown = [c for c in wanted if c not in self.ledger.claims]
+        if unknown:
+            raise pytest.UsageError(
+                f"--claim {', '.join(unknown)}: no such claim; valid: {', '.join(self.ledger.claims)}"
+            )
+        keep = [item for item in items if self.claim_of.get(item.nodeid) in wanted]
+        dropped = [item for item in items if self.claim_of.get(item.nodeid) not in wanted]
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+        items[:] = keep  # the other claims' tests stay in claim_of: results.json lists them as not run
 
     @pytest.hookimpl(hookwrapper=True, trylast=True)
     def pytest_runtest_call(self, item: pytest.Item):
@@ -148,7 +186,7 @@ class ClaimsPlugin:
         prov = provenance(
             self.config.rootpath,
             profile=settings.get_current_profile_name(),
-            seed=self.config.getoption("hypothesis_seed", None),
+            seed=run_seed(self.config, settings),
             started=self.started,
             duration_s=time.perf_counter() - self.t0,
             command=invocation(),

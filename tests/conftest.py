@@ -12,9 +12,24 @@ settings.register_profile(
     print_blob=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
-settings.register_profile("dev", deadline=None, max_examples=30)
-settings.register_profile("thorough", deadline=None, max_examples=2000, suppress_health_check=[HealthCheck.too_slow])
+# Every profile is derandomized (each test's examples come from a seed derived from the test
+# itself), so that a run, the archival one included, reproduces from what provenance records.
+# --hypothesis-seed N replaces that with one seed for every test (see pytest_configure).
+settings.register_profile("dev", derandomize=True, deadline=None, max_examples=30)
+settings.register_profile(
+    "thorough", derandomize=True, deadline=None, max_examples=2000, suppress_health_check=[HealthCheck.too_slow]
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def pytest_configure(config):
+    """With --hypothesis-seed N the profile runs from that seed instead of each test's own: the same
+    profile with derandomize off (Hypothesis lets derandomize win over a given seed)."""
+    if config.getoption("hypothesis_seed", None) is not None:
+        name = settings.get_current_profile_name()  # provenance records the profile by this name
+        settings.register_profile(name, settings.get_profile(name), derandomize=False)
+        settings.load_profile(name)
+
 
 # The plugin that maps tests to claims and writes results.json; registered here, not as an
 # entry point, so that installing the package does not load it into other projects' pytest.

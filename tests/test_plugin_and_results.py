@@ -1,6 +1,7 @@
 """The claims plugin: ledger validation, collection errors, results.json shape and determinism."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,10 +18,14 @@ ROOT = Path(__file__).resolve().parent.parent
 SUBSET = "tests/claims/test_s17_s18_optimisation.py"
 
 
-def run_pytest(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+def run_pytest(*args: str, cwd: Path = ROOT, env: dict | None = None) -> subprocess.CompletedProcess:
+    """pytest in a fresh process, under the ci profile unless env says otherwise (a thorough run of
+    the suite must not make these checks of the record-keeping thorough too)."""
+    env = env if env is not None else {**os.environ, "HYPOTHESIS_PROFILE": "ci"}
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
         cwd=cwd,
+        env=env,
         capture_output=True,
         text=True,
         timeout=600,
@@ -116,3 +121,41 @@ def test_every_claim_of_the_answer_has_a_span_found_verbatim_in_it():
     assert len(answer_claims) == 26  # S01-S26
     for claim in answer_claims:
         assert claim.span and claim.span in text, claim.id
+
+
+def test_provenance_records_the_seed_a_run_reproduces_from(tmp_path):
+    """ci runs derandomized (each test from its own fixed seed); --hypothesis-seed replaces that."""
+    out = tmp_path / "r.json"
+    assert run_pytest(SUBSET, f"--results={out}").returncode == 0
+    assert json.loads(out.read_text())["provenance"]["seed"] == "derandomized"
+    assert run_pytest(SUBSET, f"--results={out}", "--hypothesis-seed=7").returncode == 0
+    prov = json.loads(out.read_text())["provenance"]
+    assert prov["seed"] == 7 and prov["hypothesis_profile"] == "ci"
+
+
+def test_two_thorough_runs_of_one_claim_with_one_seed_are_identical(tmp_path):
+    """The archival profile, narrowed to one claim (S18: 2,000 examples a test), twice from seed 11."""
+    out, texts = tmp_path / "results.json", []
+    env = {**os.environ, "HYPOTHESIS_PROFILE": "thorough"}
+    for _ in range(2):
+        done = run_pytest("--claim=S18", "--hypothesis-seed=11", f"--results={out}", env=env)
+        assert done.returncode == 0, done.stdout + done.stderr
+        texts.append(out.read_text())
+    a, b = (json.loads(t) for t in texts)
+    assert a["provenance"]["hypothesis_profile"] == "thorough" and a["provenance"]["seed"] == 11
+    s18 = next(c for c in a["claims"] if c["id"] == "S18")
+    assert max(t["examples"] or 0 for t in s18["tests"]) == 2000  # the thorough profile did run
+    assert without_volatile(a) == without_volatile(b)
+
+
+def test_claim_option_runs_one_claims_tests_and_rejects_unknown_ids(tmp_path):
+    out = tmp_path / "r.json"
+    done = run_pytest("--claim=S17", f"--results={out}")
+    assert done.returncode == 0, done.stdout + done.stderr
+    claims = {c["id"]: c for c in json.loads(out.read_text())["claims"]}
+    ran = {cid for cid, c in claims.items() if any(t["outcome"] != "not run" for t in c["tests"])}
+    assert ran == {"S17"}
+    assert all(not c.get("problems") for c in claims.values())  # a narrowed run judges nothing it did not run
+    bad = run_pytest("--claim=S99", f"--results={out}")
+    assert bad.returncode == pytest.ExitCode.USAGE_ERROR
+    assert "--claim S99: no such claim; valid: S01, S02" in bad.stderr + bad.stdout
