@@ -13,6 +13,7 @@ machine epsilon and tiny its smallest subnormal.
   (gelu at x < -37), the result carries |x| subnormal spacings of absolute error.
 """
 
+import mpmath
 import numpy as np
 
 ULPS = {np.float16: 0.51, np.float32: 0.51, np.float64: 4.0}
@@ -41,3 +42,14 @@ LOG_MAGNITUDE_ATOL = 1e-9
 # float of the dtype. Four: correctly rounded results are within 0.5, good library code within 1
 # to 2; more means digits lost to cancellation or a shortcut formula.
 AUDIT_FEW_ULPS = 4.0
+
+
+def relative_bound(value, digits: int):
+    """value * (1 + 10^-digits), built in the current mpmath context, for comparing an exact value
+    that claims about that many correct digits. At mpmath's default 15 digits 1 + 10^-45 is 1, and
+    the bound would silently be value itself: a context too coarse for the tolerance raises instead."""
+    if mpmath.mp.dps < digits + 5:
+        raise ValueError(
+            f"a tolerance of 1e-{digits} needs at least {digits + 5} digits; the mpmath context has {mpmath.mp.dps}"
+        )
+    return mpmath.mpf(value) * (1 + mpmath.mpf(10) ** -digits)

@@ -14,6 +14,7 @@ import reference
 import theory
 from registry import ACTIVATIONS
 from reports import evidence
+from tests import tolerances
 from tests.claims.floatscan import NotMonotone, correctly_rounded_threshold, float_threshold
 from tests.claims.verdicts import establishes, find_counterexample, find_float_counterexample
 from tests.strategies import DTYPES, floats_of
@@ -174,9 +175,10 @@ def test_s01_correction_derivative_lies_in_zero_to_its_sup(name, x):
     if np.isfinite(x):
         exact = theory.exact_derivative(name, x)
         # exact_derivative gives 45 correct digits, and 0 only for values below 10^-400 (|x| > 400);
-        # the tolerance is built at that precision (at mpmath's default 15 digits 1 + 10^-45 is 1).
+        # the tolerance is built at that precision (relative_bound refuses a coarser context).
         with mpmath.workdps(60):
-            assert 0 < exact <= mpmath.mpf(sup.p) / sup.q * (1 + mpmath.mpf(10) ** -45) if exact != 0 else abs(x) > 400
+            bound = tolerances.relative_bound(mpmath.mpf(sup.p) / sup.q, 45)
+            assert 0 < exact <= bound if exact != 0 else abs(x) > 400
     value = reference.derivative(name, x)
     assert 0 <= value <= float(sup)
     t = reference.torch_derivative(name, torch.tensor([x], dtype=torch.float64)).item()
