@@ -69,6 +69,12 @@ def run_seed(config: pytest.Config, settings) -> int | str | None:
     return "derandomized" if settings.default.derandomize else None
 
 
+def simulation_device() -> str | None:
+    """Where the simulations ran, cuda or cpu (reference.meanfield.DEVICE); None if none was loaded."""
+    meanfield = sys.modules.get("reference.meanfield")
+    return None if meanfield is None else meanfield.DEVICE.type
+
+
 def outcome_mark(claim: dict) -> str:
     """yes / NOT REPRODUCED / not run / - (nothing to reproduce), as the table and report show it."""
     tests = claim["tests"]
@@ -190,6 +196,7 @@ class ClaimsPlugin:
             started=self.started,
             duration_s=time.perf_counter() - self.t0,
             command=invocation(),
+            device=simulation_device(),
         )
         self.results = build(self.ledger, by_claim, evidence.recorded(), prov, strict=self.strict)
         write_atomically(self.path, dumps(self.results))

@@ -47,8 +47,10 @@ def package_version(root: Path) -> str | None:
         return None
 
 
-def provenance(root: Path, profile: str, seed: object, started: str, duration_s: float, command: str) -> dict:
-    """Where, with what and how the verdicts were reproduced."""
+def provenance(
+    root: Path, profile: str, seed: object, started: str, duration_s: float, command: str, device: str | None = None
+) -> dict:
+    """Where, with what and how the verdicts were reproduced (device: where torch ran the simulations)."""
     commit = _git("rev-parse", "HEAD", cwd=root)
     status = _git("status", "--porcelain", "--untracked-files=no", cwd=root)
     return {
@@ -60,6 +62,7 @@ def provenance(root: Path, profile: str, seed: object, started: str, duration_s:
         "packages": {name: _version(name) for name in PACKAGES},
         "hypothesis_profile": profile,
         "seed": seed,
+        "simulation_device": device,
         "started": started,
         "duration_s": round(duration_s, 3),
         "command": command,

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 from reports.ledger import LedgerError, load, parse
 from reports.results import SCHEMA, without_volatile
@@ -156,6 +157,9 @@ def test_claim_option_runs_one_claims_tests_and_rejects_unknown_ids(tmp_path):
     ran = {cid for cid, c in claims.items() if any(t["outcome"] != "not run" for t in c["tests"])}
     assert ran == {"S17"}
     assert all(not c.get("problems") for c in claims.values())  # a narrowed run judges nothing it did not run
+    # The whole suite was collected, simulations included: provenance says where they would run.
+    device = json.loads(out.read_text())["provenance"]["simulation_device"]
+    assert device == ("cuda" if torch.cuda.is_available() else "cpu")
     bad = run_pytest("--claim=S99", f"--results={out}")
     assert bad.returncode == pytest.ExitCode.USAGE_ERROR
     assert "--claim S99: no such claim; valid: S01, S02" in bad.stderr + bad.stdout
