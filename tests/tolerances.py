@@ -34,7 +34,9 @@ TORCH_SOFTPLUS_THRESHOLD = 20.0
 
 # Deep chain: float routes against each other (relative), log-magnitude against mpmath (absolute in log).
 CHAIN_RTOL = {np.float64: 1e-9}
-# A product that lands among the subnormals keeps an absolute, not a relative, precision.
+# A product that lands among the subnormals keeps an absolute, not a relative, precision: each
+# multiplication there rounds by up to half a subnormal spacing, and every later factor scales
+# what was lost (see chain_subnormal_atol).
 CHAIN_ATOL_SUBNORMALS = 4
 LOG_MAGNITUDE_ATOL = 1e-9
 
@@ -53,3 +55,38 @@ def relative_bound(value, digits: int):
             f"a tolerance of 1e-{digits} needs at least {digits + 5} digits; the mpmath context has {mpmath.mp.dps}"
         )
     return mpmath.mpf(value) * (1 + mpmath.mpf(10) ** -digits)
+
+
+def torch_factor_relative_error(name: str, z, fprime_z) -> mpmath.mpf:
+    """The relative error torch's f'(z) may carry as one factor of a chain, for the exact f'(z) != 0:
+    TORCH_ABS_EPS ulps of max(1, |z|, |f'(z)|) in float64, and for softplus past its documented
+    threshold the whole gap between its linearised derivative 1 and the exact sigmoid(z)."""
+    eps = np.finfo(np.float64).eps
+    rel = TORCH_ABS_EPS[np.float64] * eps * max(1, abs(z), abs(fprime_z)) / abs(fprime_z)
+    if name == "softplus" and z > TORCH_SOFTPLUS_THRESHOLD:
+        rel += abs(1 - fprime_z) / abs(fprime_z)
+    return rel
+
+
+def chain_subnormal_atol(values) -> float:
+    """Absolute error a float64 product of ``values`` may carry once it is subnormal: half a
+    subnormal spacing per multiplication, scaled by every factor after it, bounded by
+    CHAIN_ATOL_SUBNORMALS spacings times the product of max(1, |v|), times the count."""
+    scale = 1.0
+    for v in values:
+        scale *= max(1.0, abs(float(v)))
+    return CHAIN_ATOL_SUBNORMALS * len(values) * scale * 2.0**-1074
+
+
+def subnormal_factor_log_error(z, fprime_z) -> float:
+    """Error in log|f'(z)| when the exact factor f'(z) rounds to a subnormal float64: the NumPy
+    derivative's absolute budget there (ULPS spacings plus SUBNORMAL |z| spacings, as above) over
+    |f'(z)|. 0 for a factor that is normal or exactly 0; inf once the budget reaches |f'(z)|, or
+    when the factor rounds to 0 (the log of the float factor then says nothing)."""
+    rounded = abs(float(fprime_z))
+    if fprime_z == 0 or rounded >= np.finfo(np.float64).tiny:
+        return 0.0
+    if rounded == 0:
+        return float("inf")
+    relative = (ULPS[np.float64] + SUBNORMAL[np.float64] * max(1.0, abs(float(z)))) * 2.0**-1074 / rounded
+    return float(-mpmath.log(1 - relative)) if relative < 1 else float("inf")
