@@ -48,7 +48,7 @@ def value_html(value) -> str:
     if isinstance(value, str) and "\\" in value:
         # a long formula inline would be set in script size; as a block it reads at full size
         return from_latex(value, display="block" if is_long_formula(value) else "inline")
-    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+    if is_rows(value):
         return table_html(value)
     if isinstance(value, dict):
         return "<br>".join(f"<b>{html.escape(column_label(str(k)))}</b>: {value_html(v)}" for k, v in value.items())
@@ -115,8 +115,13 @@ def flatten(item: dict, prefix: str = "") -> dict:
     return out
 
 
+def is_rows(value) -> bool:
+    """A recorded table: a non-empty list of dicts, one per row."""
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+
+
 def has_rows(row: dict) -> bool:
-    return any(isinstance(v, list) and v and isinstance(v[0], dict) for v in row.values())
+    return any(is_rows(v) for v in row.values())
 
 
 def evidence_html(items: list[dict]) -> str:
@@ -136,7 +141,7 @@ def evidence_html(items: list[dict]) -> str:
     for kind, rows in groups:
         if len(rows) == 1 and has_rows(rows[0]):
             row = rows[0]
-            nested = {k: v for k, v in row.items() if isinstance(v, list) and v and isinstance(v[0], dict)}
+            nested = {k: v for k, v in row.items() if is_rows(v)}
             plain = {k: v for k, v in row.items() if k not in nested and k != "what"}
             parts.append(
                 f'<p class="evidence"><b>{kind}</b>: {html.escape(str(row["what"]))}</p>'
