@@ -1,13 +1,22 @@
-"""Framework audit: a library's f'(x) against the exact derivative, in ulps, over a dtype's range.
+"""Framework audit: err(x) = |f'_framework(x) - f'(x)| / ulp(f'(x)) over a dtype's floats, in two stages.
 
-For each point: the exact f'(x) (mpmath on the exact float input), the library's value, and
-the error in ulps of the dtype where the exact value is a normal float of it. A point is
-"wrongly zero" when the library returns exactly 0 while the exact value is normal.
+Screen: every point of the sweep (every finite value of a 16-bit dtype; in float32 and float64 a
+dense sweep of every binade plus every float near each formula switch, overflow and underflow
+edge) against the NumPy reference evaluated in float64. In float16, bfloat16 and float32 that
+reference is exact to far below an ulp of the dtype; in float64 it is within a few ulps, so there
+the screen only ranks points. A point is "wrongly zero" when the framework returns exactly 0 (of
+either sign) where f'(x) is a normal float of the dtype.
+
+Confirm: every number reported is recomputed with mpmath on the exact float input: the worst
+screened points of each region, both ends of every wrongly-zero interval, and (float64, where the
+screen is not exact) a sparse sweep of 3 points a binade. The ends of a wrongly-zero run found on
+a dense sweep are refined to exact floats: in float32 by scanning every float between the run's
+end and its neighbour in the sweep, in float64 by bisection checked monotone over 2^16 floats.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 import mpmath
@@ -15,19 +24,28 @@ import numpy as np
 import torch
 
 import theory
-from reference.numpy_ops import derivative
-from reference.torch_ops import torch_derivative
+from reference import frameworks
+from reference.floatscan import NotMonotone, float_intervals, float_threshold, key_of, values_of
 from registry import ACTIVATIONS
 
-DTYPES = ("float16", "bfloat16", "float32", "float64")
+DTYPES = frameworks.DTYPES
 REGIONS = (("small |x| < 1", 0.0, 1.0), ("moderate 1 <= |x| < 20", 1.0, 20.0), ("saturated |x| >= 20", 20.0, np.inf))
-# bfloat16 has float32's exponent range and 8 bits of precision; NumPy has no such dtype.
+SERIES = {"torch": "A", "jax": "J"}  # claim id prefix of each audited framework
+# bfloat16 has float32's exponent range and 8 bits of precision.
 _BF16 = {"nmant": 7, "minexp": -126, "maxexp": 128, "max": 3.3895313892515355e38}
+# Where the frameworks switch formulas, overflow or underflow (exp in float32/float64, torch's
+# softplus threshold 20, tanh's and sigmoid's cut-offs): every float this close is swept.
+SWITCHES = (0.0, 0.5, 1.0, 2.0, 5.0, 8.0, 9.0, 10.0, 15.0, 17.0, 20.0, 36.8, 37.5, 88.72, 103.97, 709.78, 745.13)
+SWITCH_WINDOW = 1 << 12
+PER_BINADE = {"float32": 1 << 10, "float64": 1 << 6}
+SPARSE_PER_BINADE = 3
+CONFIRM_PER_REGION = 8  # the worst screened points of each region that mpmath confirms
+EDGE_WINDOW = 1 << 16  # float64 run ends: bisection, then monotone over this many floats each side
 
 
-def audit_id(name: str) -> str:
-    """A01..A09 (and on) in registry order."""
-    return f"A{list(ACTIVATIONS).index(name) + 1:02d}"
+def audit_id(name: str, framework: str = "torch") -> str:
+    """A01.. for torch and J01.. for JAX, in registry order."""
+    return f"{SERIES[framework]}{list(ACTIVATIONS).index(name) + 1:02d}"
 
 
 def float_info(dtype: str) -> dict:
@@ -44,25 +62,82 @@ def float_info(dtype: str) -> dict:
     }
 
 
-def sweep_points(dtype: str, per_binade: int = 3) -> np.ndarray:
-    """Both signs of every binade up to 2^64 and of every 16th beyond (every entry is saturated
-    there, and an exact gelu' at 1e300 costs 60 ms), per_binade points each; +-40 densely; 0;
-    and the points at which the frameworks switch formulas. All representable in dtype."""
-    info = float_info(dtype)
-    exps = np.arange(info["minexp"] - info["nmant"], info["maxexp"])
-    exps = exps[(exps <= 64) | (exps % 16 == 0)]
-    mags = (2.0 ** exps[:, None].astype(np.float64) * np.linspace(1.0, 1.9, per_binade)[None, :]).ravel()
-    mags = mags[mags <= info["max"]]
-    extra = np.array([0.0, 20.0, 20.5, 36.8, 37.5, 745.0, 746.0])
-    points = np.concatenate([mags, -mags, np.linspace(-40, 40, 801), extra, -extra])
-    return np.unique(to_dtype(points, dtype))
-
-
 def to_dtype(values: np.ndarray, dtype: str) -> np.ndarray:
     """values rounded to dtype and back to float64 (bfloat16 through torch)."""
     with np.errstate(over="ignore"):
         t = torch.as_tensor(np.asarray(values, dtype=np.float64)).to(getattr(torch, dtype))
     return t.to(torch.float64).numpy()
+
+
+def all_finite(dtype: str) -> np.ndarray:
+    """Every finite value of a 16-bit dtype, ascending, as float64 (63,488 for float16, 65,280 for
+    bfloat16); -0.0 and +0.0 are both there."""
+    bits = np.arange(1 << 16, dtype=np.uint32)
+    if dtype == "float16":  # 5 exponent bits; all ones is inf or NaN
+        bits = bits[(bits >> 10) & 0x1F != 0x1F]
+        values = bits.astype(np.uint16).view(np.float16).astype(np.float64)
+    elif dtype == "bfloat16":  # 8 exponent bits, the upper half of a float32 with the same bits
+        bits = bits[(bits >> 7) & 0xFF != 0xFF]
+        values = (bits << 16).view(np.float32).astype(np.float64)
+    else:
+        raise ValueError(f"all_finite is for 16-bit dtypes (float16, bfloat16), not {dtype!r}")
+    return _ascending(values)
+
+
+def _binade_points(dtype: str, per_binade: int) -> np.ndarray:
+    """per_binade floats spread evenly over each binade's significands, both signs; beyond 2^64
+    in float64 every 16th binade only (every entry is saturated there)."""
+    info = float_info(dtype)
+    exps = np.arange(info["minexp"] - info["nmant"], info["maxexp"])
+    if dtype == "float64":
+        exps = exps[(exps <= 64) | (exps % 16 == 0)]
+    fractions = 1.0 + np.arange(per_binade) / per_binade
+    mags = (2.0 ** exps[:, None].astype(np.float64) * fractions[None, :]).ravel()
+    mags = to_dtype(mags[mags <= info["max"]], dtype)
+    return np.concatenate([mags, -mags])
+
+
+def _around(points, dtype: str, window: int) -> np.ndarray:
+    """Every float of dtype within ``window`` floats of each point, either side."""
+    np_dtype = np.dtype(dtype)
+    keys = [np.arange(key_of(p, np_dtype) - window, key_of(p, np_dtype) + window + 1, dtype=np.uint64) for p in points]
+    return values_of(np.concatenate(keys), np_dtype).astype(np.float64)
+
+
+def sweep_points(dtype: str) -> np.ndarray:
+    """The screened points of dtype, ascending: every finite value of a 16-bit dtype; else
+    PER_BINADE points a binade, every float within SWITCH_WINDOW of each switch, +-40 in steps of 1/16,
+    and the extremes of the dtype."""
+    if dtype in ("float16", "bfloat16"):
+        return all_finite(dtype)
+    info = float_info(dtype)
+    switches = [s for s in SWITCHES if s <= info["max"]]
+    points = np.concatenate(
+        [
+            _binade_points(dtype, PER_BINADE[dtype]),
+            _around([*switches, *(-s for s in switches)], dtype, SWITCH_WINDOW),
+            np.arange(-640, 641) / 16.0,
+            [info["max"], -info["max"], 0.0, -0.0],
+        ]
+    )
+    return _ascending(to_dtype(points, dtype))
+
+
+def sparse_points(dtype: str) -> np.ndarray:
+    """SPARSE_PER_BINADE points a binade, +-40 in steps of 0.1 and the switches: confirmed by mpmath
+    in float64, where the screen is not exact."""
+    points = np.concatenate(
+        [_binade_points(dtype, SPARSE_PER_BINADE), np.linspace(-40, 40, 801), SWITCHES, np.negative(SWITCHES)]
+    )
+    return _ascending(to_dtype(points, dtype))
+
+
+def _ascending(values: np.ndarray) -> np.ndarray:
+    """Unique floats in float order, -0.0 before +0.0 (np.unique would merge them)."""
+    keys = values.view(np.uint64)
+    keys = np.where(np.signbit(values), ~keys, keys | np.uint64(1 << 63))
+    _, first = np.unique(keys, return_index=True)
+    return values[first]
 
 
 @cache
@@ -71,92 +146,212 @@ def exact(name: str, x: float) -> mpmath.mpf:
 
 
 def library_values(name: str, xs: np.ndarray, dtype: str, library: str) -> np.ndarray:
-    """f'(xs) computed in dtype by torch autograd or by the NumPy reference, as float64."""
-    if library == "torch":
-        return torch_derivative(name, torch.as_tensor(xs).to(getattr(torch, dtype))).to(torch.float64).numpy()
-    if dtype == "bfloat16":  # NumPy has no bfloat16: the reference in float32, rounded once more
-        return to_dtype(derivative(name, xs.astype(np.float32)).astype(np.float64), dtype)
-    return derivative(name, xs.astype(dtype)).astype(np.float64)
-
-
-@dataclass
-class PointError:
-    x: float
-    value: float
-    exact: mpmath.mpf
-    ulps: float | None  # None where the exact value is not a normal float of the dtype
-    wrongly_zero: bool
-    not_finite: bool
+    """f'(xs) computed in dtype by a framework (torch, jax) or the NumPy reference, as float64."""
+    return frameworks.gradient(library, name, xs, dtype)
 
 
 def ulps_at(value: float, ex: mpmath.mpf, info: dict) -> float | None:
+    """|value - ex| in ulps of ex in the dtype; None where ex is not a normal float of it."""
     if not (info["tiny"] <= abs(ex) <= info["max"]) or not np.isfinite(value):
         return None
-    spacing = mpmath.ldexp(1, int(mpmath.floor(mpmath.log(abs(ex), 2))) - info["nmant"])
+    # frexp is exact: |ex| = m 2^e with 1/2 <= m < 1, so floor(log2 |ex|) = e - 1. (A log2 rounded to
+    # 53 bits reads the top of a binade, max included, as the next power of two: half the ulp.)
+    spacing = mpmath.ldexp(1, int(mpmath.frexp(ex)[1]) - 1 - info["nmant"])
     with mpmath.workdps(40):
         return float(abs(mpmath.mpf(value) - ex) / spacing)
 
 
-def point_errors(name: str, xs: np.ndarray, dtype: str, library: str) -> list[PointError]:
+def normal_in(values: np.ndarray, info: dict) -> np.ndarray:
+    return (np.abs(values) >= info["tiny"]) & (np.abs(values) <= info["max"])
+
+
+def screen_ulps(values: np.ndarray, reference: np.ndarray, info: dict) -> np.ndarray:
+    """|values - reference| in ulps of the dtype at reference; NaN where reference is not normal
+    in it or values is not finite. ulp(r) = 2^(floor(log2 |r|) - nmant), exactly, by frexp."""
+    ok = normal_in(reference, info) & np.isfinite(values)
+    _, e = np.frexp(np.where(ok, reference, 1.0))
+    spacing = np.ldexp(1.0, e - 1 - info["nmant"])
+    return np.where(ok, np.abs(np.where(ok, values, 0.0) - reference) / spacing, np.nan)
+
+
+def wrongly_zero(values: np.ndarray, reference: np.ndarray, info: dict) -> np.ndarray:
+    """The rule: the framework returns exactly 0 (either sign) where f'(x) is a normal float of the dtype."""
+    return (values == 0) & normal_in(reference, info)
+
+
+def runs(marked: np.ndarray) -> list[tuple[int, int]]:
+    """Maximal runs of True in a boolean array, as (first, last) index pairs."""
+    change = np.flatnonzero(np.diff(np.concatenate([[False], marked, [False]]).astype(np.int8)))
+    return [(int(s), int(e) - 1) for s, e in zip(change[::2], change[1::2])]
+
+
+@dataclass
+class Audit:
+    """One (activation, framework, dtype): the screen over the sweep and what mpmath confirmed."""
+
+    name: str
+    framework: str
+    dtype: str
+    xs: np.ndarray
+    values: np.ndarray
+    ulps: np.ndarray  # screened; NaN where the exact value is not normal or the value is not finite
+    zero_intervals: list[list[float]]
+    nonfinite: list[float]
+    confirmed: dict[float, float | None] = field(default_factory=dict)  # x -> exact ulps (mpmath)
+    edges_exact: bool = True
+
+    @property
+    def info(self) -> dict:
+        return float_info(self.dtype)
+
+
+def reference_values(name: str, xs: np.ndarray) -> np.ndarray:
+    """The screen's f'(x): the NumPy reference in float64 at the exact float inputs."""
+    return frameworks.gradient("numpy", name, xs, "float64")
+
+
+def _zero_predicate(name: str, framework: str, dtype: str, info: dict):
+    def holds(x: np.ndarray) -> np.ndarray:
+        x64 = np.asarray(x, dtype=np.float64)
+        return wrongly_zero(library_values(name, x64, dtype, framework), reference_values(name, x64), info)
+
+    return holds
+
+
+def _refine(name: str, framework: str, dtype: str, xs: np.ndarray, marked: np.ndarray) -> tuple[list, bool]:
+    """The wrongly-zero intervals, ends exact: 16-bit sweeps are every float already; float32 scans
+    every float between each run's end and its unmarked neighbour; float64 bisects there and checks
+    the predicate monotone over EDGE_WINDOW floats (False where it is not: the sweep point is kept)."""
+    found = [[float(xs[i]), float(xs[j])] for i, j in runs(marked)]
+    if dtype in ("float16", "bfloat16") or not found:
+        return found, True
     info = float_info(dtype)
-    values = library_values(name, xs, dtype, library)
+    holds = _zero_predicate(name, framework, dtype, info)
+    np_dtype = np.dtype(dtype)
+    exact_edges = True
     out = []
-    for x, v in zip(xs, values):
-        ex = exact(name, float(x))
-        normal = info["tiny"] <= abs(ex) <= info["max"]
-        out.append(
-            PointError(
-                float(x), float(v), ex, ulps_at(float(v), ex, info), bool(v == 0 and normal), bool(not np.isfinite(v))
-            )
-        )
-    return out
+    for i, j in runs(marked):
+        lo, hi = float(xs[i]), float(xs[j])
+        if i > 0:
+            lo, ok = _edge(holds, float(xs[i - 1]), lo, np_dtype, rising=True)
+            exact_edges &= ok
+        if j < len(xs) - 1:
+            hi, ok = _edge(holds, hi, float(xs[j + 1]), np_dtype, rising=False)
+            exact_edges &= ok
+        out.append([lo, hi])
+    return out, exact_edges
 
 
-def intervals(xs: list[float], all_xs: np.ndarray) -> list[list[float]]:
-    """Maximal runs of consecutive sweep points (in all_xs order) that are in xs, as [lo, hi]."""
-    marked = np.isin(all_xs, xs)
-    runs, start = [], None
-    for i, m in enumerate(marked):
-        if m and start is None:
-            start = i
-        if not m and start is not None:
-            runs.append([float(all_xs[start]), float(all_xs[i - 1])])
-            start = None
-    if start is not None:
-        runs.append([float(all_xs[start]), float(all_xs[-1])])
-    return runs
+def _edge(holds, a: float, b: float, dtype: np.dtype, rising: bool) -> tuple[float, bool]:
+    """The first (rising) or last (falling) float of [a, b] in the run, given holds(a) != holds(b)."""
+    if dtype == np.float32:
+        pieces = float_intervals(holds, a, b, dtype)
+        return (pieces[-1][0] if rising else pieces[0][1]), len(pieces) == 1
+    predicate = holds if rising else (lambda x: ~holds(x))
+    try:
+        edge = float_threshold(predicate, a, b, dtype, window=EDGE_WINDOW, spread=1 << 10).edge
+    except NotMonotone:
+        return (b if rising else a), False
+    if rising:
+        return edge, True
+    return float(values_of(np.array([key_of(edge, dtype) - 1], dtype=np.uint64), dtype)[0]), True
 
 
-def summarize(name: str, dtype: str, library: str, errors: list[PointError], xs: np.ndarray) -> dict:
-    """Worst ulps per region, wrongly-zero intervals, non-finite results, the worst point."""
-    row = {"activation": name, "dtype": dtype, "library": library}
+def screen(name: str, framework: str, dtype: str, xs: np.ndarray | None = None) -> Audit:
+    """Stage one over the sweep: screened ulps, exact wrongly-zero intervals, non-finite results."""
+    xs = sweep_points(dtype) if xs is None else xs
+    # A kink is judged against the convention the framework documents there (the claim's kink table).
+    xs = xs[~np.isin(xs, ACTIVATIONS[name].kinks)]
+    info = float_info(dtype)
+    values = library_values(name, xs, dtype, framework)
+    ref = reference_values(name, xs)
+    marked = wrongly_zero(values, ref, info)
+    intervals, edges_exact = _refine(name, framework, dtype, xs, marked)
+    nonfinite = [float(x) for x in xs[~np.isfinite(values)][:10]]
+    return Audit(
+        name, framework, dtype, xs, values, screen_ulps(values, ref, info), intervals, nonfinite, {}, edges_exact
+    )
+
+
+def confirm(audit: Audit) -> Audit:
+    """Stage two: mpmath at the worst screened points of each region (the values the framework gave
+    in the sweep), at both ends of every wrongly-zero interval (each must be 0 from the framework
+    where f' is normal), and in float64 over the sparse sweep too."""
+    info = audit.info
+    chosen: set[int] = set()
+    for _, lo, hi in REGIONS:
+        inside = np.flatnonzero((np.abs(audit.xs) >= lo) & (np.abs(audit.xs) < hi) & ~np.isnan(audit.ulps))
+        chosen.update(int(i) for i in inside[np.argsort(audit.ulps[inside], kind="stable")[::-1][:CONFIRM_PER_REGION]])
+    pairs = [(float(audit.xs[i]), float(audit.values[i])) for i in sorted(chosen)]
+    if audit.dtype == "float64":
+        sparse = sparse_points("float64")
+        pairs += zip(sparse.tolist(), library_values(audit.name, sparse, audit.dtype, audit.framework).tolist())
+    audit.confirmed = {x: ulps_at(v, exact(audit.name, x), info) for x, v in pairs}
+    ends = [e for interval in audit.zero_intervals for e in interval]
+    for x, v in zip(ends, in_full_lanes(audit.name, ends, audit.dtype, audit.framework)):
+        ex = exact(audit.name, x)
+        assert v == 0 and info["tiny"] <= abs(ex) <= info["max"], (audit.name, audit.framework, audit.dtype, x, v)
+    return audit
+
+
+LANES = 64
+
+
+def in_full_lanes(name: str, xs: list[float], dtype: str, framework: str) -> np.ndarray:
+    """f'(xs) with each point repeated LANES times: a framework's vectorized kernel and its scalar tail
+    can round differently (torch's float16 gelu' does), and inside a sweep every point but the last
+    few goes through the vectorized one."""
+    if not xs:
+        return np.array([], dtype=np.float64)
+    return library_values(name, np.repeat(np.asarray(xs, dtype=np.float64), LANES), dtype, framework)[::LANES]
+
+
+def run(name: str, framework: str, dtype: str) -> Audit:
+    return confirm(screen(name, framework, dtype))
+
+
+def worst_confirmed(audit: Audit, lo: float = 0.0, hi: float = np.inf) -> tuple[float, float] | None:
+    """(x, ulps) of the largest mpmath-confirmed error with lo <= |x| < hi."""
+    pts = [(x, u) for x, u in audit.confirmed.items() if u is not None and lo <= abs(x) < hi]
+    return max(pts, key=lambda p: (p[1], -abs(p[0])), default=None)
+
+
+def summarize(audit: Audit) -> dict:
+    """Worst confirmed ulps per region, wrongly-zero intervals, non-finite results, the worst point."""
+    row = {"activation": audit.name, "dtype": audit.dtype, "library": audit.framework}
     for label, lo, hi in REGIONS:
-        region = [e.ulps for e in errors if e.ulps is not None and lo <= abs(e.x) < hi]
-        row[label] = round(max(region), 3) if region else None
-    row["wrongly_zero"] = intervals([e.x for e in errors if e.wrongly_zero], xs)
-    row["nan_or_inf_for_finite_x"] = [e.x for e in errors if e.not_finite][:10]
-    worst = max((e for e in errors if e.ulps is not None), key=lambda e: e.ulps, default=None)
-    row["worst_x"] = worst.x if worst else None
-    row["worst_ulps"] = round(worst.ulps, 3) if worst else None
+        worst = worst_confirmed(audit, lo, hi)
+        row[label] = round(worst[1], 3) if worst else None
+    row["wrongly_zero"] = audit.zero_intervals
+    row["nan_or_inf_for_finite_x"] = audit.nonfinite
+    worst = worst_confirmed(audit)
+    row["worst_x"] = worst[0] if worst else None
+    row["worst_ulps"] = round(worst[1], 3) if worst else None
     return row
 
 
-def error_series(errors: list[PointError], bins: int = 120) -> dict:
-    """Worst ulps in log-|x| bins, per sign (for the figure): lists of [x, ulps]."""
+def error_series(audit: Audit, bins: int = 120) -> dict:
+    """Worst ulps in log-|x| bins, per sign (for the figure): lists of [x, ulps]. The screen where it
+    is exact (16-bit, float32), the confirmed points in float64."""
+    if audit.dtype == "float64":
+        pairs = [(x, u) for x, u in audit.confirmed.items() if u is not None]
+        xs = np.array([p[0] for p in pairs], dtype=np.float64)
+        us = np.array([p[1] for p in pairs], dtype=np.float64)
+    else:
+        ok = ~np.isnan(audit.ulps)
+        xs, us = audit.xs[ok], audit.ulps[ok]
     out = {}
+    edges = np.logspace(-45, 39, bins)
     for sign, label in ((1, "positive"), (-1, "negative")):
-        pts = [(abs(e.x), e.ulps) for e in errors if e.ulps is not None and e.x * sign > 0]
-        if not pts:
-            out[label] = []
-            continue
-        edges = np.logspace(-45, 39, bins)
-        which = np.digitize([p[0] for p in pts], edges)
+        side = (xs * sign) > 0
+        ax, u = np.abs(xs[side]), us[side]
+        which = np.digitize(ax, edges)
         best: dict[int, tuple[float, float]] = {}
-        for (ax, u), k in zip(pts, which):
-            if k not in best or u > best[k][1]:
-                best[k] = (ax, u)
+        for k in np.unique(which):
+            in_bin = np.flatnonzero(which == k)
+            top = in_bin[np.argmax(u[in_bin])]
+            best[int(k)] = (float(ax[top]), float(u[top]))
         out[label] = [
-            [round(float(a), 6 - int(np.floor(np.log10(a)))) if a else 0.0, round(float(u), 4)]
-            for a, u in sorted(best.values())
+            [round(a, 6 - int(np.floor(np.log10(a)))) if a else 0.0, round(v, 4)] for a, v in sorted(best.values())
         ]
     return out

@@ -1,4 +1,5 @@
-"""activation-claims verify | report: run the suite, write results.json and the HTML report."""
+"""activation-claims verify | report | audit: run the suite, write results.json and the HTML report, or
+audit one framework's gradients."""
 
 from __future__ import annotations
 
@@ -133,8 +134,17 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--from-results", type=Path, default=None, help="report an existing results.json instead of running")
     r.add_argument("--dask-scheduler", default=None, help="run the experiment's cells on this Dask scheduler")
     add_run_options(r)
+    a = sub.add_parser("audit", help="one framework's gradients against the exact derivative, as a table (or JSON)")
+    a.add_argument("--framework", default="torch", help="torch, jax or numpy (the reference)")
+    a.add_argument("--activation", action="append", default=[], metavar="NAME", help="repeatable; default: all it has")
+    a.add_argument("--dtype", action="append", default=[], help="repeatable; default: all four")
+    a.add_argument("--json", type=Path, default=None, metavar="PATH", help="also write the rows as JSON ('-': stdout)")
     args = parser.parse_args(argv)
 
+    if args.command == "audit":  # imported here: the audit loads torch, JAX and mpmath, which report never needs
+        from reports import audit_command
+
+        return audit_command.run(args)
     if args.command == "verify":
         return verify(args.profile, args.results, args.dask_scheduler, args.seed, args.claim)
     if args.from_results is not None:

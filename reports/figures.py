@@ -153,19 +153,20 @@ AUDIT_X_LIMIT = 1e3  # every switch, threshold and underflow edge of the audited
 DTYPE_COLORS = {"float16": "#c0504d", "bfloat16": "#e08a1e", "float32": "#1f4e79", "float64": "#4f8f4f"}
 
 
-def audit_detail(name: str, series: dict[str, dict], zero: dict[str, list[list[float]]]) -> str:
-    """One activation's audit: worst ulps per log-|x| bin against x, torch solid and the NumPy
-    reference dotted, one colour per dtype; shaded where torch's gradient is wrongly zero."""
+def audit_detail(name: str, framework: str, series: dict[str, dict], zero: dict[str, list[list[float]]]) -> str:
+    """One activation's audit in one framework: worst ulps per log-|x| bin against x, the framework
+    solid and the NumPy reference dotted, one colour per dtype; shaded where the framework's
+    gradient is wrongly zero."""
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(9, 2.8))
         for dtype, color in DTYPE_COLORS.items():
-            for library, style, width in (("torch", "-", 1.1), ("numpy", ":", 0.9)):
+            for library, style, width in ((framework, "-", 1.1), ("numpy", ":", 0.9)):
                 s = series.get(f"{library} {dtype}", {})
                 pts = [(-a, u) for a, u in s.get("negative", [])] + [(a, u) for a, u in s.get("positive", [])]
                 pts = sorted(p for p in pts if abs(p[0]) <= AUDIT_X_LIMIT)
                 if pts:
                     xs, us = zip(*pts)
-                    label = f"torch {dtype}" if library == "torch" else None
+                    label = f"{framework} {dtype}" if library == framework else None
                     label = "NumPy reference" if library == "numpy" and dtype == "float64" else label
                     ax.plot(xs, np.maximum(us, 1e-2), style, linewidth=width, color=color, label=label)
             for lo, hi in zero.get(dtype, []):
@@ -183,7 +184,7 @@ def audit_detail(name: str, series: dict[str, dict], zero: dict[str, list[list[f
         ax.axhline(4, color="k", linestyle="--", linewidth=0.8)
         ax.set_xlabel("x (input of the activation; symmetric log scale)")
         ax.set_ylabel("error of f'(x) (ulps)")
-        ax.set_title(f"{name}: error of the computed gradient against x, worst per binade")
+        ax.set_title(f"{framework} {name}: error of the computed gradient against x, worst per binade")
         ax.legend(fontsize=7, ncol=5, loc="upper left")
         fig.subplots_adjust(left=0.08, right=0.99, bottom=0.17, top=0.9)
         return to_svg(fig)

@@ -19,6 +19,9 @@ from reports.ledger import Ledger
 from reports.mathml import from_latex, prose_html
 from reports.plugin import outcome_mark
 
+# The audit's libraries in the order their matrices stand: the frameworks, then the baseline.
+FRAMEWORK_TITLES = {"torch": "torch autograd", "jax": "JAX grad", "numpy": "NumPy reference (baseline)"}
+
 VERDICT_ORDER = ("supported", "refuted", "conditional", "inconclusive", "not-checkable", "pending")
 CSS = (Path(__file__).resolve().parent / "page.css").read_text(encoding="utf-8")
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -326,14 +329,16 @@ def audit_detail_job(results: dict, cid: str) -> Job | None:
     if series is None or table is None:
         return None
     name = table["rows"][0]["activation"]
-    zero = {r["dtype"]: r["wrongly_zero"] for r in table["rows"] if r["library"] == "torch"}
+    framework = table["rows"][0]["library"]
+    zero = {r["dtype"]: r["wrongly_zero"] for r in table["rows"] if r["library"] == framework}
+    title = FRAMEWORK_TITLES.get(framework, framework)
     return (
         cid,
         figures.audit_detail,
-        (name, series["series"], zero),
-        "Solid: torch's gradient; dotted: the NumPy reference; one colour per dtype. Each point is the worst error "
+        (name, framework, series["series"], zero),
+        f"Solid: {title}'s gradient; dotted: the NumPy reference; one colour per dtype. Each point is the worst error "
         "in one binade of |x|. The dashed line marks the few-ulps band the claim allows; a shaded stretch is where "
-        "torch returns exactly zero although the exact derivative is a normal float.",
+        f"{title} returns exactly zero although the exact derivative is a normal float.",
     )
 
 
@@ -443,12 +448,15 @@ def _draw(job: Job) -> str:
 
 
 def draw(jobs: list[Job], workers: int | None = None) -> dict[str, str]:
-    """Every figure as <figure> with its caption, keyed by claim. Drawn in worker processes (forked,
-    so nothing is imported twice); each figure is deterministic, so the page does not depend on
-    which worker drew it."""
+    """Every figure as <figure> with its caption, keyed by claim. Drawn in worker processes forked
+    from a fresh server that has imported the figure module once: never forked from this process,
+    whose threads (JAX's, torch's) a fork would copy half-held. Each figure is deterministic, so the
+    page does not depend on which worker drew it."""
     workers = workers or min(len(jobs), os.cpu_count() or 1)
-    if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+    if workers > 1 and "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["reports.figures"])
+        with context.Pool(workers) as pool:
             svgs = pool.map(_draw, jobs, chunksize=1)
     else:
         svgs = [_draw(job) for job in jobs]
@@ -498,7 +506,7 @@ def audit_matrix(results: dict) -> str:
         return ""
     dtypes = list(dict.fromkeys(r["dtype"] for lib in cells.values() for row in lib.values() for r in dtype_rows(row)))
     blocks = []
-    for library, title in (("torch", "torch autograd"), ("numpy", "NumPy reference (baseline)")):
+    for library, title in FRAMEWORK_TITLES.items():
         if library not in cells:
             continue
         head = "".join(f"<th>{d}</th>" for d in dtypes)
@@ -516,10 +524,10 @@ def audit_matrix(results: dict) -> str:
                     f'<td style="background:{bg};color:{fg}">{html.escape(number(r["worst_ulps"], 2))}'
                     f"{'<br><b>' + marks.strip() + '</b>' if marks else ''}</td>"
                 )
-            # the kink table records torch's value at each kink: a column of the torch matrix only
-            kink = f"<td>{row['kink']}</td>" if library == "torch" else ""
+            # each framework's claim records its value at each kink; the baseline has no such column
+            kink = f"<td>{row['kink']}</td>" if library != "numpy" else ""
             body.append(f'<tr><th><a href="#{row["id"]}">{html.escape(name)}</a></th>{"".join(tds)}{kink}</tr>')
-        kink_head = "<th>kink</th>" if library == "torch" else ""
+        kink_head = "<th>kink</th>" if library != "numpy" else ""
         blocks.append(
             f'<table class="matrix"><caption>{title}</caption><thead><tr><th>activation</th>{head}{kink_head}</tr>'
             f"</thead><tbody>{''.join(body)}</tbody></table>"
@@ -530,13 +538,13 @@ def audit_matrix(results: dict) -> str:
     )
     return (
         '<figure class="matrix-figure" role="group" aria-label="Audit matrix: worst error of each activation\'s '
-        'gradient per dtype, torch and the NumPy reference">'
+        'gradient per dtype, each framework and the NumPy reference">'
         f'<div class="matrices">{"".join(blocks)}</div>'
         f'<p class="legend">worst error (ulps): {legend}</p>'
         "<figcaption>Each cell is the worst error of the computed derivative, in ulps of the dtype, over the sweep "
         "stated in that claim's evidence; darker is worse. ⊘ zero: the gradient is exactly zero on some stretch "
         "where the exact derivative is a normal float. NaN/∞: a non-finite gradient for a finite input. Kink: the "
-        "value torch gives at each kink against the convention the claim states. Each activation links to its "
+        "value the framework gives at each kink against the convention it documents. Each activation links to its "
         "claim, with the error plotted against x.</figcaption></figure>"
     )
 
@@ -546,9 +554,10 @@ def audit_section(results: dict) -> str:
     if not matrix:
         return ""
     return (
-        '<h2 id="audit">Framework audit: torch\'s gradients against the exact derivative</h2>'
+        "<h2 id=\"audit\">Framework audit: torch's and JAX's gradients against the exact derivative</h2>"
         "<p>Errors in ulps where the exact derivative is a normal float of the dtype. The NumPy reference of this "
-        "suite is measured the same way beside torch, as the baseline. Verdicts in the cards A01 onwards.</p>"
+        "suite is measured the same way beside the frameworks, as the baseline. Verdicts in the cards A01 onwards "
+        "(torch) and J01 onwards (JAX).</p>"
         f"{matrix}"
     )
 
@@ -571,7 +580,7 @@ def toc_html(results: dict, has_audit: bool) -> str:
     series: dict[str, list[str]] = {}
     for c in results["claims"]:
         series.setdefault(c["id"][0], []).append(c["id"])
-    names = {"S": "the answer", "A": "framework audit", "L": "literature"}
+    names = {"S": "the answer", "A": "torch audit", "J": "JAX audit", "L": "literature"}
     claims = " · ".join(
         f'{names.get(k, k)}: <a href="#{ids[0]}">{ids[0]}</a>–<a href="#{ids[-1]}">{ids[-1]}</a>'
         for k, ids in series.items()

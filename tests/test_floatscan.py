@@ -4,7 +4,7 @@ predicate is monotone, exact maximal intervals otherwise, float order with -0.0 
 import numpy as np
 import pytest
 
-from tests.claims.floatscan import (
+from reference.floatscan import (
     NotMonotone,
     first_depth,
     float_intervals,

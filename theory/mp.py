@@ -107,7 +107,9 @@ def exact_derivative(name: str, at: float, order: int = 1, **params: float) -> m
 def ulp(value: mpmath.mpf, dtype) -> mpmath.mpf:
     """Spacing of dtype's floats at |value| (the subnormal spacing below the normal range)."""
     info = np.finfo(dtype)
-    exponent = info.minexp if value == 0 else max(int(mpmath.floor(mpmath.log(abs(value), 2))), info.minexp)
+    # frexp is exact (|value| = m 2^e, 1/2 <= m < 1); a log2 rounded to the working precision reads
+    # the top of a binade as the next power of two and doubles the ulp there.
+    exponent = info.minexp if value == 0 else max(int(mpmath.frexp(value)[1]) - 1, info.minexp)
     return mpmath.ldexp(1, exponent - info.nmant)
 
 

@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 
 import reference
 import theory
+from reference.floatscan import NotMonotone, correctly_rounded_threshold, float_threshold
 from registry import ACTIVATIONS
 from reports import evidence
 from tests import tolerances
-from tests.claims.floatscan import NotMonotone, correctly_rounded_threshold, float_threshold
 from tests.claims.verdicts import establishes, find_counterexample, find_float_counterexample
 from tests.strategies import DTYPES, floats_of
 

@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 
 import reference
 import theory
+from reference.floatscan import first_depth
 from registry import ACTIVATIONS
 from reports import evidence
-from tests.claims.floatscan import first_depth
 from tests.claims.verdicts import establishes, find_counterexample
 
 DEPTHS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 
 import reference
 import theory
+from reference.floatscan import float_threshold
 from registry import ACTIVATIONS
 from reports import evidence
-from tests.claims.floatscan import float_threshold
 from tests.claims.verdicts import establishes, find_float_counterexample
 from tests.strategies import DTYPES, floats_of, params_for
 

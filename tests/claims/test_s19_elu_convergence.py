@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from experiments import s19
 from experiments.runner import run_cells
 from experiments.s19_analysis import analyse, curves
+from reference.floatscan import float_threshold
 from reports import evidence
-from tests.claims.floatscan import float_threshold
 from tests.claims.verdicts import establishes
 
 

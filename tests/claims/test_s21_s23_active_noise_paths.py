@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 
 import reference
 import theory
+from reference.floatscan import first_depth
 from registry import ACTIVATIONS
 from reports import evidence
-from tests.claims.floatscan import first_depth
 from tests.claims.verdicts import establishes, find_counterexample
 from tests.strategies import floats_of
 

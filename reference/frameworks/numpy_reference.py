@@ -1,0 +1,32 @@
+"""The baseline: f'(x) by this suite's NumPy reference, computed in float64 and rounded once."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from reference.numpy_ops import derivative as numpy_derivative
+from registry import ACTIVATIONS
+
+NAME = "numpy"
+TITLE = "NumPy reference (baseline)"
+KINK_SIDE: dict[str, str] = {}  # the registry's convention: the left derivative
+
+
+def version() -> str:
+    return np.__version__
+
+
+def activations() -> list[str]:
+    return list(ACTIVATIONS)
+
+
+def supports(activation: str) -> bool:
+    return activation in ACTIVATIONS
+
+
+def derivative(activation: str, xs: np.ndarray, dtype: str) -> np.ndarray:
+    if dtype == "bfloat16":  # NumPy has no bfloat16: the reference in float32, rounded once more
+        t = torch.as_tensor(numpy_derivative(activation, xs.astype(np.float32)).astype(np.float64))
+        return t.to(torch.bfloat16).to(torch.float64).numpy()
+    return numpy_derivative(activation, xs.astype(dtype)).astype(np.float64)

@@ -1,0 +1,81 @@
+"""activation-claims audit: one framework's f' against the exact derivative, as a table or JSON.
+
+Each (activation, dtype) case runs the audit's two stages (reference.audit): the screen over the
+sweep, then mpmath on what it reports. A 16-bit dtype is every finite value and takes about a
+second; float32 and float64 take a few seconds more, float64's first case longest (its sparse
+mpmath sweep), so progress goes to stderr, one line a case.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from reference import audit, frameworks
+from registry import ACTIVATIONS
+from reports.format import number
+
+COLUMNS = ("activation", "dtype", "worst ulps", "at x", "wrongly zero on", "NaN/inf at", "points")
+
+
+def cases(framework: str, names: list[str], dtypes: list[str]) -> list[tuple[str, str]]:
+    """The (activation, dtype) pairs asked for; a ValueError naming the valid choices otherwise."""
+    module = frameworks.adapter(framework)
+    for name in names:
+        if name not in ACTIVATIONS or not module.supports(name):
+            raise ValueError(f"{framework} has no activation {name!r}; valid: {', '.join(module.activations())}")
+    for dtype in dtypes:
+        frameworks.check_dtype(dtype)
+    return [(n, d) for n in (names or module.activations()) for d in (dtypes or frameworks.DTYPES)]
+
+
+def row_of(result: audit.Audit) -> dict:
+    row = audit.summarize(result)
+    row["points"] = len(result.xs)
+    row["claim"] = audit.audit_id(result.name, result.framework) if result.framework in audit.SERIES else None
+    return row
+
+
+def table(rows: list[dict]) -> str:
+    """A plain-text table, one line a case, columns padded to their widest cell."""
+    cells = [
+        [
+            r["activation"],
+            r["dtype"],
+            number(r["worst_ulps"], 3) if r["worst_ulps"] is not None else "-",
+            number(r["worst_x"], 6) if r["worst_x"] is not None else "-",
+            "; ".join(f"[{number(a, 6)}, {number(b, 6)}]" for a, b in r["wrongly_zero"]) or "none",
+            ", ".join(number(x, 6) for x in r["nan_or_inf_for_finite_x"]) or "none",
+            number(r["points"]),
+        ]
+        for r in rows
+    ]
+    widths = [max(len(c[i]) for c in [list(COLUMNS), *cells]) for i in range(len(COLUMNS))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in [list(COLUMNS), *cells]]
+    return "\n".join([lines[0], "  ".join("-" * w for w in widths), *lines[1:]])
+
+
+def run(args: argparse.Namespace) -> int:
+    out, err = sys.stdout, sys.stderr
+    try:
+        todo = cases(args.framework, args.activation, args.dtype)
+    except ValueError as exc:
+        print(f"activation-claims audit: error: {exc}", file=err)
+        return 2
+    module = frameworks.adapter(args.framework)
+    rows = []
+    for i, (name, dtype) in enumerate(todo, 1):
+        start = time.perf_counter()
+        rows.append(row_of(audit.run(name, args.framework, dtype)))
+        print(f"[{i}/{len(todo)}] {args.framework} {name} {dtype}: {time.perf_counter() - start:.1f} s", file=err)
+    print(f"{module.TITLE} {module.version()}: error of f'(x) in ulps of the dtype against the exact value", file=out)
+    print(table(rows), file=out)
+    if args.json is not None:
+        payload = json.dumps({"framework": args.framework, "version": module.version(), "rows": rows}, indent=1)
+        if str(args.json) == "-":
+            print(payload, file=out)
+        else:
+            args.json.write_text(payload + "\n")
+    return 0

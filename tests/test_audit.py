@@ -1,0 +1,149 @@
+"""The audit's instruments on inputs with known answers: the sweep of every 16-bit float, the ulp
+ruler, the wrongly-zero rule, the run finder and exact interval ends, and the audit command."""
+
+import json
+import math
+
+import mpmath
+import numpy as np
+import pytest
+import torch
+
+import theory
+from reference import audit
+from reports.cli import main
+
+pytestmark = pytest.mark.instrument
+
+FLOATS = {"float16": np.float16, "float32": np.float32, "float64": np.float64}
+
+
+def test_every_finite_16_bit_value_is_swept_once_in_order():
+    # Independent routes: float16 by walking np.nextafter from -max; bfloat16 by torch's view of every int16.
+    walk = [np.float16(-65504.0)]
+    while walk[-1] < np.float16(65504.0):
+        walk.append(np.nextafter(walk[-1], np.float16(np.inf)))
+    half = audit.all_finite("float16")
+    assert len(half) == 63_488
+    # nextafter steps from -0.0 to the smallest subnormal, so the walk has one zero: insert +0.0 after -0.0.
+    expected = np.array(walk, dtype=np.float64)
+    assert np.array_equal(half[half != 0], expected[expected != 0])
+    assert [math.copysign(1, z) for z in half[half == 0]] == [-1.0, 1.0]
+    bf16 = torch.arange(-32768, 32768, dtype=torch.int32).to(torch.int16).view(torch.bfloat16).to(torch.float64)
+    bf16 = np.sort(bf16[torch.isfinite(bf16)].numpy())
+    swept = audit.all_finite("bfloat16")
+    assert len(swept) == 65_280 and np.array_equal(swept, bf16)
+    assert np.all(np.diff(swept) >= 0)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_the_ulp_ruler_matches_np_spacing_at_powers_of_two_normals_and_the_normal_edge(dtype):
+    t = FLOATS[dtype]
+    info = audit.float_info(dtype)
+    finfo = np.finfo(t)
+    rng = np.random.default_rng(0)
+    normals = rng.uniform(1, 2, 50) * 2.0 ** rng.integers(finfo.minexp, finfo.maxexp, 50)
+    powers = 2.0 ** np.arange(finfo.minexp, finfo.maxexp, dtype=np.float64)
+    for r in np.concatenate([normals, powers, [finfo.tiny, finfo.max]]).astype(t):
+        for sign in (1, -1):
+            ref = t(sign * r)
+            # One step away from 0 (toward 0 at max, which is not a power of two): the ulp of ref's binade.
+            up = np.nextafter(ref, t(0) if r == finfo.max else t(np.inf) * sign)
+            got = audit.screen_ulps(np.array([up], dtype=np.float64), np.array([ref], dtype=np.float64), info)[0]
+            assert got == 1.0, (dtype, ref)
+            if r != finfo.max:  # np.spacing(max) is the step to inf
+                assert float(abs(up - ref)) == float(np.spacing(abs(ref))), (dtype, ref)
+            if dtype == "float64":
+                assert float(abs(up - ref)) == math.ulp(float(ref)), ref
+            exact_ulps = audit.ulps_at(float(up), mpmath.mpf(float(ref)), info)
+            assert exact_ulps == 1.0, (dtype, ref)
+            # The suite's other ruler, theory.ulp (ulp_error's), measures the same step.
+            assert theory.ulp(mpmath.mpf(float(ref)), t) == float(abs(up - ref)), (dtype, ref)
+    # Subnormals and 0: theory.ulp is the smallest subnormal there, as np.spacing says.
+    for v in (0.0, float(finfo.smallest_subnormal), float(finfo.tiny) / 3):
+        assert theory.ulp(mpmath.mpf(v), t) == float(np.spacing(t(v))) == float(finfo.smallest_subnormal)
+    # Below the normal range there is no ulp of the dtype to measure in: NaN, and None from mpmath.
+    sub = np.array([finfo.tiny / 2], dtype=np.float64)
+    assert np.isnan(audit.screen_ulps(sub, sub, info)[0])
+    assert audit.ulps_at(float(sub[0]), mpmath.mpf(float(sub[0])), info) is None
+    assert audit.ulps_at(1.0 + math.ulp(1.0), mpmath.mpf(1), audit.float_info("float64")) == 1.0
+
+
+def test_wrongly_zero_is_zero_of_either_sign_where_the_exact_value_is_normal():
+    info = audit.float_info("float32")
+    tiny = info["tiny"]
+    values = np.array([0.0, -0.0, 0.0, 0.0, 1e-3, 0.0, 0.0])
+    exact = np.array([1.0, -2.0, tiny, tiny / 2, 1.0, 0.0, 1e39])
+    assert audit.wrongly_zero(values, exact, info).tolist() == [True, True, True, False, False, False, False]
+
+
+def test_runs_are_the_maximal_stretches_of_true():
+    assert audit.runs(np.array([False, True, True, False, True])) == [(1, 2), (4, 4)]
+    assert audit.runs(np.array([True, True])) == [(0, 1)]
+    assert audit.runs(np.zeros(5, dtype=bool)) == []
+
+
+def fake_framework(monkeypatch, zero_on):
+    """A framework whose f' is exactly 0 on the given closed intervals and 1 elsewhere (f' = 1)."""
+
+    def values(name, xs, dtype, library):
+        xs = np.asarray(xs, dtype=np.float64)
+        out = np.ones_like(xs)
+        for lo, hi in zero_on:
+            out[(xs >= lo) & (xs <= hi)] = 0.0
+        return out
+
+    monkeypatch.setattr(audit, "library_values", values)
+    monkeypatch.setattr(audit, "reference_values", lambda name, xs: np.ones_like(np.asarray(xs, dtype=np.float64)))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_wrongly_zero_intervals_have_exact_float_ends_between_sweep_points(monkeypatch, dtype):
+    t = FLOATS[dtype]
+    # Ends that no sweep point hits: odd significands inside binades.
+    lo, hi = float(t(-13.341881751)), float(t(-6.1513514518))
+    other = float(t(3.00000123))
+    fake_framework(monkeypatch, [(lo, hi), (other, other)])
+    swept = audit.sweep_points(dtype)
+    assert lo not in swept and hi not in swept and other not in swept
+    found = audit.screen("sigmoid", "torch", dtype)
+    # The single float at 3.00000123 falls between sweep points: the dense sweep cannot see it.
+    assert found.zero_intervals == [[lo, hi]] and found.edges_exact
+
+
+def test_a_hole_next_to_an_interval_end_is_reported_not_hidden(monkeypatch):
+    # In float32 the gap to the neighbouring sweep point is scanned whole: a zero stretch just outside
+    # the run's end makes the end not exact, and the end is the run's own.
+    lo, hi = -13.341881751, -6.1513514518
+    step = float(np.spacing(np.float32(13.0)))
+    fake_framework(monkeypatch, [(float(np.float32(lo)), float(np.float32(hi))), (lo - 40 * step, lo - 30 * step)])
+    found = audit.screen("sigmoid", "torch", "float32")
+    assert not found.edges_exact
+    assert found.zero_intervals[0][0] == float(np.float32(lo))
+
+
+def test_the_audit_command_prints_one_case_and_writes_json(tmp_path, capsys):
+    out = tmp_path / "audit.json"
+    assert (
+        main(["audit", "--framework", "torch", "--activation", "sigmoid", "--dtype", "float16", "--json", str(out)])
+        == 0
+    )
+    printed = capsys.readouterr()
+    assert "sigmoid" in printed.out and "float16" in printed.out and "[1/1] torch sigmoid float16" in printed.err
+    data = json.loads(out.read_text())
+    (row,) = data["rows"]
+    assert row["claim"] == "A01" and row["points"] == 63_488 and row["wrongly_zero"]
+    assert data["version"] == torch.__version__
+
+
+@pytest.mark.parametrize(
+    ("argv", "listed"),
+    [
+        (["--framework", "tensorflow"], "valid: torch, jax, numpy"),
+        (["--activation", "swish"], "valid: sigmoid, tanh, relu"),
+        (["--dtype", "half"], "valid: float16, bfloat16, float32, float64"),
+    ],
+)
+def test_the_audit_command_lists_the_valid_choices_for_an_unknown_one(argv, listed, capsys):
+    assert main(["audit", *argv]) == 2
+    assert listed in capsys.readouterr().err
