@@ -34,6 +34,7 @@ class Claim:
     finding: str | None = None
     asserts: tuple[tuple[str, tuple[str, ...]], ...] = ()
     restore: tuple[str, str] | None = None  # (after, text): the lost words, put back after these
+    upstream: tuple[str, ...] = ()  # reports in the framework's own tracker that match the finding
 
     def templates(self) -> dict[str, str]:
         """The prose fields that are templates filled from evidence: correction, reason, finding."""
@@ -89,7 +90,16 @@ def _claim(entry: dict, sources: dict) -> Claim:
         finding=(entry.get("finding") or "").strip() or None,
         asserts=tuple(asserts.items()),
         restore=_restore(cid, entry),
+        upstream=_upstream(cid, entry),
     )
+
+
+def _upstream(cid: str, entry: dict) -> tuple[str, ...]:
+    """upstream = ["https://github.com/owner/repo/issues/N", ...]: the tracker threads that report it."""
+    raw = entry.get("upstream", [])
+    if not isinstance(raw, list) or not all(isinstance(u, str) and u.startswith("https://") for u in raw):
+        raise LedgerError(f"claim {cid}: 'upstream' must be a list of https:// addresses")
+    return tuple(raw)
 
 
 def _restore(cid: str, entry: dict) -> tuple[str, str] | None:

@@ -233,6 +233,8 @@ def claim_section(c: dict, ledger: Ledger, figure: str) -> str:
             parts.append(figure)
     if not prose:
         parts.append(figure)
+    if entry.upstream:
+        parts.append(f'<p class="more"><b>Reported upstream:</b> {upstream_links(entry.upstream)}</p>')
     for problem in c.get("problems", []):
         parts.append(f'<p class="bad"><b>Not reproduced:</b> {html.escape(problem)}</p>')
     statement = f"<p><b>Formal statement</b></p>{from_latex(c['statement'])}"
@@ -246,6 +248,16 @@ def claim_section(c: dict, ledger: Ledger, figure: str) -> str:
     parts.append(f"<details><summary>Tests run ({len(c['tests'])})</summary>{tests_html(c['tests'])}</details>")
     parts.append("</section>")
     return "".join(parts)
+
+
+def upstream_links(urls: tuple[str, ...]) -> str:
+    """Tracker threads as short links: owner/repo#N for a GitHub issue or pull request."""
+    links = []
+    for url in urls:
+        m = re.fullmatch(r"https://github\.com/([^/]+/[^/]+)/(?:issues|pull)/(\d+)", url)
+        text = f"{m[1]}#{m[2]}" if m else url.split("/")[2]
+        links.append(f'<a href="{html.escape(url)}">{html.escape(text)}</a>')
+    return ", ".join(links)
 
 
 def _evidence(results: dict, cid: str, kind: str, label_start: str = "") -> dict | None:
@@ -487,7 +499,7 @@ def dtype_rows(row: dict) -> list[dict]:
     return [v for v in row.values() if isinstance(v, dict)]
 
 
-def audit_matrix(results: dict) -> str:
+def audit_matrix(results: dict, ledger: Ledger | None = None) -> str:
     """The audit at a glance: activation x dtype, one matrix per library, worst ulps on a log colour
     scale, a mark where the gradient is wrongly zero or NaN/infinite, and the kink convention."""
     cells: dict[str, dict] = {}
@@ -526,8 +538,13 @@ def audit_matrix(results: dict) -> str:
                 )
             # each framework's claim records its value at each kink; the baseline has no such column
             kink = f"<td>{row['kink']}</td>" if library != "numpy" else ""
+            if library != "numpy" and ledger is not None:
+                reports = ledger[row["id"]].upstream if row["id"] in ledger.claims else ()
+                kink += f"<td>{upstream_links(reports) if reports else '—'}</td>"
             body.append(f'<tr><th><a href="#{row["id"]}">{html.escape(name)}</a></th>{"".join(tds)}{kink}</tr>')
         kink_head = "<th>kink</th>" if library != "numpy" else ""
+        if library != "numpy" and ledger is not None:
+            kink_head += "<th>upstream</th>"
         blocks.append(
             f'<table class="matrix"><caption>{title}</caption><thead><tr><th>activation</th>{head}{kink_head}</tr>'
             f"</thead><tbody>{''.join(body)}</tbody></table>"
@@ -544,13 +561,14 @@ def audit_matrix(results: dict) -> str:
         "<figcaption>Each cell is the worst error of the computed derivative, in ulps of the dtype, over the sweep "
         "stated in that claim's evidence; darker is worse. ⊘ zero: the gradient is exactly zero on some stretch "
         "where the exact derivative is a normal float. NaN/∞: a non-finite gradient for a finite input. Kink: the "
-        "value the framework gives at each kink against the convention it documents. Each activation links to its "
+        "value the framework gives at each kink against the convention it documents. Upstream: the framework's own "
+        "tracker threads that report the finding, where one exists. Each activation links to its "
         "claim, with the error plotted against x.</figcaption></figure>"
     )
 
 
-def audit_section(results: dict) -> str:
-    matrix = audit_matrix(results)
+def audit_section(results: dict, ledger: Ledger | None = None) -> str:
+    matrix = audit_matrix(results, ledger)
     if not matrix:
         return ""
     return (
@@ -604,7 +622,7 @@ def render(results: dict, ledger: Ledger, command: str) -> str:
             f"<pre>{html.escape(run['protocol'])}</pre></details>"
         )
     sections = "".join(claim_section(c, ledger, figs.get(c["id"], "")) for c in results["claims"])
-    audit = audit_section(results)
+    audit = audit_section(results, ledger)
     prov = results["provenance"]
     prov_rows = [{"field": k, "value": v} for k, v in prov.items() if k != "packages"]
     prov_rows += [{"field": f"package {k}", "value": v} for k, v in prov["packages"].items()]

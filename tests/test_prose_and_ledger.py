@@ -193,3 +193,11 @@ def test_a_strict_record_names_the_placeholder_it_could_not_fill():
     passed = [{"nodeid": "t", "outcome": "passed", "duration_s": 0.0}]
     record = claim_record(claim, passed, [{"kind": "counterexample", "key": "cx", "example": {}}], strict=True)
     assert record["reproduced"] is False and "{cx.example.z}" in record["problems"][0]
+
+
+def test_upstream_reports_are_https_addresses():
+    ok = ledger_with('verdict = { float = "supported" }\nupstream = ["https://github.com/jax-ml/jax/issues/1"]')
+    assert ok.claims["X1"].upstream == ("https://github.com/jax-ml/jax/issues/1",)
+    for bad in ('"https://github.com/a/b/issues/1"', '["github.com/a/b/issues/1"]', "[1]"):
+        with pytest.raises(LedgerError, match="'upstream' must be a list of https:// addresses"):
+            ledger_with(f'verdict = {{ float = "supported" }}\nupstream = {bad}')

@@ -504,6 +504,15 @@ def test_audit_matrix_marks_wrongly_zero_and_colours_by_worst_ulps():
     assert "⊘ zero" in torch_table and "⊘ zero" not in numpy_table
     assert 'href="#A01"' in torch_table and "1.7e7" in torch_table and "no kink" in torch_table
     assert "kink" not in numpy_table  # the kink table records torch's values only
+    assert "upstream" not in torch_table  # without the ledger there is nothing to link
+
+    # With the ledger, a framework's row links the tracker threads its claim lists; the baseline has none.
+    from reports.ledger import load
+
+    with_ledger = audit_matrix({"claims": [{"id": "A01", "evidence": [table]}]}, load())
+    torch_table, numpy_table = re.findall(r'<table class="matrix">.*?</table>', with_ledger, re.S)
+    assert '<a href="https://github.com/pytorch/pytorch/issues/195681">pytorch/pytorch#195681</a>' in torch_table
+    assert "upstream" not in numpy_table
 
     # The colour scale darkens with the error: luminance falls from 1 ulp to 1e16 ulps.
     def luminance(hex_colour):
