@@ -14,7 +14,6 @@ import sys
 import time
 
 from reference import audit, frameworks
-from registry import ACTIVATIONS
 from reports.format import number
 
 COLUMNS = ("activation", "dtype", "worst ulps", "at x", "wrongly zero on", "NaN/inf at", "points")
@@ -24,7 +23,7 @@ def cases(framework: str, names: list[str], dtypes: list[str]) -> list[tuple[str
     """The (activation, dtype) pairs asked for; a ValueError naming the valid choices otherwise."""
     module = frameworks.adapter(framework)
     for name in names:
-        if name not in ACTIVATIONS or not module.supports(name):
+        if not frameworks.supports(framework, name):
             raise ValueError(f"{framework} has no activation {name!r}; valid: {', '.join(module.activations())}")
     for dtype in dtypes:
         frameworks.check_dtype(dtype)
@@ -57,10 +56,51 @@ def table(rows: list[dict]) -> str:
     return "\n".join([lines[0], "  ".join("-" * w for w in widths), *lines[1:]])
 
 
+def exhaustive_row(name: str, framework: str, dtype: str, args: argparse.Namespace, err) -> dict:
+    """Every float of dtype, with a progress bar on stderr; resumable from --state, on Dask if asked."""
+    from reference import exhaustive
+
+    def bar(done: int, total: int, seconds: float) -> None:
+        filled = round(30 * done / total)
+        eta = seconds / done * (total - done)
+        err.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} chunks, {seconds:.0f} s, ~{eta:.0f} s left")
+        err.flush()
+
+    client = None
+    if args.dask_scheduler:
+        from distributed import Client
+
+        client = Client(args.dask_scheduler)
+    try:
+        result = exhaustive.sweep(name, framework, dtype, state=args.state, client=client, progress=bar)
+    finally:
+        if client is not None:
+            client.close()
+    err.write("\n")
+    return {
+        "activation": name,
+        "dtype": dtype,
+        "library": framework,
+        "worst_ulps": result["worst_ulps"],
+        "worst_x": result["worst_x"],
+        "wrongly_zero": result["wrongly_zero"],
+        "nan_or_inf_for_finite_x": result["nonfinite_x"],
+        "points": result["points"],
+        "claim": audit.audit_id(name, framework) if framework in audit.SERIES else None,
+        "coverage": f"every finite float of {dtype} but the kinks; {result['confirmed']}",
+    }
+
+
 def run(args: argparse.Namespace) -> int:
     out, err = sys.stdout, sys.stderr
     try:
         todo = cases(args.framework, args.activation, args.dtype)
+        if args.exhaustive and (not args.dtype or set(args.dtype) - {"float16", "float32"}):
+            raise ValueError("--exhaustive needs --dtype float32 or float16 (the 16-bit audit is exhaustive already)")
+        if (args.state or args.dask_scheduler) and not args.exhaustive:
+            raise ValueError("--state and --dask-scheduler go with --exhaustive")
+        if args.state and len(todo) > 1:
+            raise ValueError("--state holds one sweep: give one --activation and one --dtype")
     except ValueError as exc:
         print(f"activation-claims audit: error: {exc}", file=err)
         return 2
@@ -68,7 +108,10 @@ def run(args: argparse.Namespace) -> int:
     rows = []
     for i, (name, dtype) in enumerate(todo, 1):
         start = time.perf_counter()
-        rows.append(row_of(audit.run(name, args.framework, dtype)))
+        if args.exhaustive:
+            rows.append(exhaustive_row(name, args.framework, dtype, args, err))
+        else:
+            rows.append(row_of(audit.run(name, args.framework, dtype)))
         print(f"[{i}/{len(todo)}] {args.framework} {name} {dtype}: {time.perf_counter() - start:.1f} s", file=err)
     print(f"{module.TITLE} {module.version()}: error of f'(x) in ulps of the dtype against the exact value", file=out)
     print(table(rows), file=out)

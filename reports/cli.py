@@ -139,6 +139,13 @@ def main(argv: list[str] | None = None) -> int:
     a.add_argument("--activation", action="append", default=[], metavar="NAME", help="repeatable; default: all it has")
     a.add_argument("--dtype", action="append", default=[], help="repeatable; default: all four")
     a.add_argument("--json", type=Path, default=None, metavar="PATH", help="also write the rows as JSON ('-': stdout)")
+    a.add_argument(
+        "--exhaustive",
+        action="store_true",
+        help="every float of the dtype (float16 or float32: all 2^32, in 256 chunks; minutes an activation)",
+    )
+    a.add_argument("--state", type=Path, default=None, metavar="PATH", help="with --exhaustive: resume from here")
+    a.add_argument("--dask-scheduler", default=None, help="with --exhaustive: run the chunks on this Dask scheduler")
     args = parser.parse_args(argv)
 
     if args.command == "audit":  # imported here: the audit loads torch, JAX and mpmath, which report never needs

@@ -256,7 +256,8 @@ def upstream_links(urls: tuple[str, ...]) -> str:
     for url in urls:
         m = re.fullmatch(r"https://github\.com/([^/]+/[^/]+)/(?:issues|pull)/(\d+)", url)
         text = f"{m[1]}#{m[2]}" if m else url.split("/")[2]
-        links.append(f'<a href="{html.escape(url)}">{html.escape(text)}</a>')
+        # an identifier, not a quantity: set as code, like the other identifiers on the page
+        links.append(f'<a href="{html.escape(url)}"><code>{html.escape(text)}</code></a>')
     return ", ".join(links)
 
 

@@ -147,3 +147,28 @@ def test_the_audit_command_prints_one_case_and_writes_json(tmp_path, capsys):
 def test_the_audit_command_lists_the_valid_choices_for_an_unknown_one(argv, listed, capsys):
     assert main(["audit", *argv]) == 2
     assert listed in capsys.readouterr().err
+
+
+def test_the_exhaustive_audit_command_sweeps_every_float_and_agrees_with_the_audit(tmp_path, capsys):
+    out = tmp_path / "exhaustive.json"
+    argv = ["audit", "--activation", "sigmoid", "--dtype", "float16", "--exhaustive", "--json", str(out)]
+    assert main(argv) == 0
+    assert "1/1 chunks" in capsys.readouterr().err  # the progress bar
+    (row,) = json.loads(out.read_text())["rows"]
+    swept = audit.run("sigmoid", "torch", "float16")
+    assert row["points"] == 63_488 and row["wrongly_zero"] == swept.zero_intervals
+    assert row["worst_ulps"] == pytest.approx(audit.summarize(swept)["worst_ulps"], abs=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["--exhaustive"], "--exhaustive needs --dtype float32 or float16"),
+        (["--exhaustive", "--dtype", "float64"], "--exhaustive needs --dtype float32 or float16"),
+        (["--state", "s.json", "--dtype", "float16"], "go with --exhaustive"),
+        (["--exhaustive", "--dtype", "float16", "--state", "s.json"], "--state holds one sweep"),
+    ],
+)
+def test_the_exhaustive_options_say_what_they_need(argv, says, capsys):
+    assert main(["audit", *argv]) == 2
+    assert says in capsys.readouterr().err

@@ -1,7 +1,7 @@
 """Frameworks as adapters: (activation, dtype, points) -> f'(points) as that framework computes it.
 
-Each adapter is one module with ``NAME``, ``TITLE``, ``version()``, ``supports(activation)``,
-``derivative(activation, xs, dtype)`` (xs: float64 values representable in dtype; the result as
+Each adapter is one module with ``NAME``, ``TITLE``, ``version()``, ``activations()`` (the registry
+names it has an op for), ``derivative(activation, xs, dtype)`` (xs: float64 values representable in dtype; the result as
 float64) and ``KINK_SIDE`` (the one-sided derivative the framework documents at a kink). Adding a
 framework (TensorFlow, MLX) is one module and one line in ``_MODULES``. Modules are imported on
 first use, so that asking for torch never pays for importing JAX.
@@ -36,13 +36,17 @@ def check_dtype(dtype: object) -> str:
     return dtype
 
 
+def supports(framework: str, activation: str) -> bool:
+    return activation in adapter(framework).activations()
+
+
 def gradient(framework: str, activation: str, xs: np.ndarray, dtype: str) -> np.ndarray:
     """f'(xs) computed in dtype by the framework's own gradient, returned as float64."""
     module = adapter(framework)
     check_dtype(dtype)
-    if not module.supports(activation):
+    if not supports(framework, activation):
         raise ValueError(f"{framework} has no op for {activation}; it has: {', '.join(module.activations())}")
     return np.asarray(module.derivative(activation, np.asarray(xs, dtype=np.float64), dtype), dtype=np.float64)
 
 
-__all__ = ["AUDITED", "DTYPES", "adapter", "check_dtype", "gradient"]
+__all__ = ["AUDITED", "DTYPES", "adapter", "check_dtype", "gradient", "supports"]

@@ -40,10 +40,6 @@ def activations() -> list[str]:
     return list(OPS)
 
 
-def supports(activation: str) -> bool:
-    return activation in OPS
-
-
 @cache
 def _compiled(activation: str):
     return jax.jit(jax.vmap(jax.grad(OPS[activation])))

@@ -21,10 +21,6 @@ def activations() -> list[str]:
     return list(ACTIVATIONS)
 
 
-def supports(activation: str) -> bool:
-    return activation in ACTIVATIONS
-
-
 def derivative(activation: str, xs: np.ndarray, dtype: str) -> np.ndarray:
     if dtype == "bfloat16":  # NumPy has no bfloat16: the reference in float32, rounded once more
         t = torch.as_tensor(numpy_derivative(activation, xs.astype(np.float32)).astype(np.float64))

@@ -22,10 +22,6 @@ def activations() -> list[str]:
     return list(ACTIVATIONS)
 
 
-def supports(activation: str) -> bool:
-    return activation in ACTIVATIONS
-
-
 def derivative(activation: str, xs: np.ndarray, dtype: str) -> np.ndarray:
     t = torch.as_tensor(xs).to(getattr(torch, dtype))
     return torch_derivative(activation, t).to(torch.float64).numpy()

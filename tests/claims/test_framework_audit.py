@@ -25,7 +25,7 @@ AUDITED = [
     pytest.param(fw, name, marks=pytest.mark.claim(audit.audit_id(name, fw)), id=f"{fw}-{name}")
     for fw in frameworks.AUDITED
     for name in ACTIVATIONS
-    if frameworks.adapter(fw).supports(name)
+    if frameworks.supports(fw, name)
 ]
 SEARCH_DTYPES = ("float32", "float64")
 # The screen is exact where the reference in float64 is far below an ulp of the dtype.

@@ -1,0 +1,58 @@
+"""The exhaustive sweep's machinery on float16, where a whole sweep takes a second: chunks joined
+across their edges, resumed from a state file, and the same on a Dask LocalCluster."""
+
+import json
+
+import numpy as np
+import pytest
+
+from reference import audit, exhaustive
+
+pytestmark = pytest.mark.instrument
+CASE = ("sigmoid", "torch", "float16")  # wrongly zero on an interval, worst error in the thousands of ulps
+
+
+def dense_audit() -> dict:
+    """The same screen by the audit's own route: every finite float16 from its sweep."""
+    found = audit.screen(*CASE, xs=audit.all_finite("float16"))
+    worst = int(np.nanargmax(found.ulps))
+    return {"worst_x": float(found.xs[worst]), "wrongly_zero": found.zero_intervals}
+
+
+def test_one_chunk_and_sixteen_chunks_agree_with_the_audit_sweep():
+    whole = exhaustive.sweep(*CASE, chunk_bits=16)
+    pieces = exhaustive.sweep(*CASE, chunk_bits=12)
+    expected = dense_audit()
+    assert whole["chunks"] == 1 and pieces["chunks"] == 16
+    assert whole["points"] == pieces["points"] == 63_488
+    # A run that crosses a chunk edge is joined: the intervals are the audit's, in either chunking.
+    assert whole["wrongly_zero"] == pieces["wrongly_zero"] == expected["wrongly_zero"] != []
+    assert whole["worst_x"] == pieces["worst_x"] == expected["worst_x"]
+    assert whole["worst_ulps"] == pieces["worst_ulps"] > 1000
+
+
+def test_a_sweep_cut_short_resumes_from_its_state_and_ends_as_an_uncut_one(tmp_path):
+    state = tmp_path / "state.json"
+    calls = []
+    exhaustive.sweep(*CASE, chunk_bits=12, chunks=range(5), state=state)  # "cut short" after 5 of 16 chunks
+    assert sorted(json.loads(state.read_text())["chunks"]) == sorted(str(i) for i in range(5))
+    resumed = exhaustive.sweep(*CASE, chunk_bits=12, state=state, progress=lambda d, t, s: calls.append((d, t)))
+    assert calls[0] == (6, 16) and calls[-1] == (16, 16) and len(calls) == 11  # only the 11 chunks left ran
+    assert resumed == exhaustive.sweep(*CASE, chunk_bits=12)
+    with pytest.raises(ValueError, match="holds a sweep of"):
+        exhaustive.sweep("tanh", "torch", "float16", chunk_bits=12, state=state)
+
+
+def test_a_dask_local_cluster_gives_the_local_result():
+    distributed = pytest.importorskip("distributed")
+    local = exhaustive.sweep(*CASE, chunk_bits=12)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as c:
+        with distributed.Client(c) as client:
+            remote = exhaustive.sweep(*CASE, chunk_bits=12, client=client)
+    assert remote == local
+
+
+def test_the_sweep_names_what_it_takes():
+    with pytest.raises(ValueError, match="float16, float32 or float64"):
+        exhaustive.sweep("sigmoid", "torch", "bfloat16")
+    assert exhaustive.chunk_count("float32") == 256 and exhaustive.chunk_count("float16", 12) == 16
