@@ -60,9 +60,12 @@ def exhaustive_row(name: str, framework: str, dtype: str, args: argparse.Namespa
     """Every float of dtype, with a progress bar on stderr; resumable from --state, on Dask if asked."""
     from reference import exhaustive
 
+    first: list[int] = []  # chunks already done when this run started (a resumed run skips them)
+
     def bar(done: int, total: int, seconds: float) -> None:
+        first[:] = first or [done - 1]
         filled = round(30 * done / total)
-        eta = seconds / done * (total - done)
+        eta = seconds / (done - first[0]) * (total - done)
         err.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} chunks, {seconds:.0f} s, ~{eta:.0f} s left")
         err.flush()
 

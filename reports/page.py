@@ -250,12 +250,13 @@ def claim_section(c: dict, ledger: Ledger, figure: str) -> str:
     return "".join(parts)
 
 
-def upstream_links(urls: tuple[str, ...]) -> str:
-    """Tracker threads as short links: owner/repo#N for a GitHub issue or pull request."""
+def upstream_links(urls: tuple[str, ...], short: bool = False) -> str:
+    """Tracker threads as links: owner/repo#N for a GitHub issue or pull request (#N alone, short,
+    where the framework is plain from the table)."""
     links = []
     for url in urls:
         m = re.fullmatch(r"https://github\.com/([^/]+/[^/]+)/(?:issues|pull)/(\d+)", url)
-        text = f"{m[1]}#{m[2]}" if m else url.split("/")[2]
+        text = (f"#{m[2]}" if short else f"{m[1]}#{m[2]}") if m else url.split("/")[2]
         # an identifier, not a quantity: set as code, like the other identifiers on the page
         links.append(f'<a href="{html.escape(url)}"><code>{html.escape(text)}</code></a>')
     return ", ".join(links)
@@ -541,7 +542,7 @@ def audit_matrix(results: dict, ledger: Ledger | None = None) -> str:
             kink = f"<td>{row['kink']}</td>" if library != "numpy" else ""
             if library != "numpy" and ledger is not None:
                 reports = ledger[row["id"]].upstream if row["id"] in ledger.claims else ()
-                kink += f"<td>{upstream_links(reports) if reports else '—'}</td>"
+                kink += f'<td class="upstream">{upstream_links(reports, short=True) if reports else "—"}</td>'
             body.append(f'<tr><th><a href="#{row["id"]}">{html.escape(name)}</a></th>{"".join(tds)}{kink}</tr>')
         kink_head = "<th>kink</th>" if library != "numpy" else ""
         if library != "numpy" and ledger is not None:

@@ -511,8 +511,7 @@ def test_audit_matrix_marks_wrongly_zero_and_colours_by_worst_ulps():
 
     with_ledger = audit_matrix({"claims": [{"id": "A01", "evidence": [table]}]}, load())
     torch_table, numpy_table = re.findall(r'<table class="matrix">.*?</table>', with_ledger, re.S)
-    link = '<a href="https://github.com/pytorch/pytorch/issues/195681"><code>pytorch/pytorch#195681</code></a>'
-    assert link in torch_table
+    assert '<a href="https://github.com/pytorch/pytorch/issues/195681"><code>#195681</code></a>' in torch_table
     assert "upstream" not in numpy_table
 
     # The colour scale darkens with the error: luminance falls from 1 ulp to 1e16 ulps.
