@@ -534,9 +534,11 @@ def audit_matrix(results: dict, ledger: Ledger | None = None) -> str:
                     continue
                 bg, fg = ulps_colour(r["worst_ulps"])
                 marks = ("⊘ zero " if r["wrongly_zero"] else "") + ("NaN/∞ " if r["nan_or_inf_for_finite_x"] else "")
+                # the whole cell links to the claim's card, where its error is plotted against x
+                mark = f"<br><b>{marks.strip()}</b>" if marks else ""
                 tds.append(
-                    f'<td style="background:{bg};color:{fg}">{html.escape(number(r["worst_ulps"], 2))}'
-                    f"{'<br><b>' + marks.strip() + '</b>' if marks else ''}</td>"
+                    f'<td style="background:{bg};color:{fg}"><a href="#{row["id"]}" title="{name}, {d}: the detail">'
+                    f"{html.escape(number(r['worst_ulps'], 2))}{mark}</a></td>"
                 )
             # each framework's claim records its value at each kink; the baseline has no such column
             kink = f"<td>{row['kink']}</td>" if library != "numpy" else ""

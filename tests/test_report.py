@@ -503,6 +503,8 @@ def test_audit_matrix_marks_wrongly_zero_and_colours_by_worst_ulps():
     assert "torch" in torch_table and "NumPy" in numpy_table
     assert "⊘ zero" in torch_table and "⊘ zero" not in numpy_table
     assert 'href="#A01"' in torch_table and "1.7e7" in torch_table and "no kink" in torch_table
+    # every cell, not only the activation's name, links to the card with the detail
+    assert torch_table.count('href="#A01"') == 1 + 2 and numpy_table.count('href="#A01"') == 1 + 2
     assert "kink" not in numpy_table  # the kink table records torch's values only
     assert "upstream" not in torch_table  # without the ledger there is nothing to link
 
