@@ -13,7 +13,7 @@ import pytest
 
 from reports import evidence
 from reports.ledger import LedgerError, load
-from reports.results import build, dumps, provenance, write_atomically
+from reports.results import build, dumps, provenance, schema_problems, write_atomically
 
 DEFAULT_RESULTS = Path("reports") / "out" / "results.json"
 
@@ -200,13 +200,18 @@ class ClaimsPlugin:
         )
         self.results = build(self.ledger, by_claim, evidence.recorded(), prov, strict=self.strict)
         write_atomically(self.path, dumps(self.results))
-        if any(c.get("problems") for c in self.results["claims"]) and session.exitstatus == pytest.ExitCode.OK:
+        # Written even so, to be looked at; but a results.json that breaks its schema fails the run.
+        self.schema_problems = schema_problems(self.results)
+        failed = self.schema_problems or any(c.get("problems") for c in self.results["claims"])
+        if failed and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     def pytest_terminal_summary(self, terminalreporter, exitstatus: int, config: pytest.Config) -> None:
         if self.results is None:
             return
         tr = terminalreporter
+        for problem in getattr(self, "schema_problems", []):
+            tr.write_line(f"results.json breaks reports/results.schema.json: {problem}", red=True)
         tr.section("claims")
         tr.write_line(f"{'id':5s} {'math':14s} {'float':14s} reproduced")
         for claim in self.results["claims"]:

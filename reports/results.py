@@ -16,7 +16,8 @@ from reports import prose
 from reports.ledger import Claim, Ledger
 
 SCHEMA = "activation-claims/results/1"
-PACKAGES = ("numpy", "sympy", "mpmath", "torch", "hypothesis", "pytest", "matplotlib")
+PACKAGES = ("numpy", "sympy", "mpmath", "torch", "jax", "ml_dtypes", "hypothesis", "pytest", "matplotlib")
+SCHEMA_FILE = Path(__file__).with_name("results.schema.json")
 # Fields that may differ between two runs of the same profile and seed.
 VOLATILE = ("started", "duration_s")
 
@@ -164,6 +165,15 @@ class ResultsError(ValueError):
     """A results.json that cannot be reported: the message says what is wrong with it."""
 
 
+def schema_problems(results: object) -> list[str]:
+    """Where results breaks reports/results.schema.json (JSON Schema draft 7): 'path: message', in order."""
+    import jsonschema  # imported here: only writing and reading results.json need it
+
+    validator = jsonschema.Draft7Validator(json.loads(SCHEMA_FILE.read_text(encoding="utf-8")))
+    errors = sorted(validator.iter_errors(results), key=lambda e: [str(p) for p in e.absolute_path])
+    return [f"{'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message}" for e in errors]
+
+
 def read(path: Path, ledger: Ledger) -> dict:
     """results.json, checked: valid JSON, this schema, every claim id known to the ledger."""
     path = Path(path)
@@ -181,6 +191,10 @@ def read(path: Path, ledger: Ledger) -> dict:
     for key in ("provenance", "claims"):
         if key not in results:
             raise ResultsError(f"{path} has no {key!r} section")
+    problems = schema_problems(results)
+    if problems:
+        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+        raise ResultsError(f"{path} does not follow {SCHEMA}: {'; '.join(problems[:3])}{more}")
     unknown = [c.get("id") for c in results["claims"] if c.get("id") not in ledger.claims]
     if unknown:
         raise ResultsError(f"{path} names claims the ledger does not have: {', '.join(map(str, unknown))}")

@@ -46,6 +46,19 @@ def build(results: Path, out: Path) -> int:
     return cli.main(["report", "--from-results", str(results), "--out", str(out)])
 
 
+def test_the_run_writes_results_that_follow_the_schema(small_results):
+    from reports.results import schema_problems
+
+    results = json.loads(small_results.read_text())
+    assert schema_problems(results) == []
+    del results["provenance"]["simulation_device"]
+    results["claims"][0]["evidence"].append({"kind": "table", "label": "rows gone"})
+    assert schema_problems(results) == [
+        "claims/0/evidence/" + str(len(results["claims"][0]["evidence"]) - 1) + ": 'rows' is a required property",
+        "provenance: 'simulation_device' is a required property",
+    ]
+
+
 def test_report_is_written_and_is_self_contained(small_results, tmp_path):
     code = build(small_results, tmp_path)
     assert code == 1  # claims outside the subset were not run: reported, and the exit status says so
@@ -179,6 +192,9 @@ def test_two_builds_from_the_same_results_are_byte_identical(small_results, tmp_
         (lambda t: t[: len(t) // 2], "not valid JSON"),
         (lambda t: t.replace("activation-claims/results/1", "other/9"), "has schema 'other/9'"),
         (lambda t: t.replace('"id": "S17"', '"id": "S77"'), "claims the ledger does not have: S77"),
+        # The schema (reports/results.schema.json): a provenance field gone, a verdict no one defined.
+        (lambda t: t.replace('"seed":', '"seeds":'), "provenance: 'seed' is a required property"),
+        (lambda t: t.replace('"float": "refuted"', '"float": "wrong"', 1), "'wrong' is not one of"),
     ],
 )
 def test_a_bad_results_file_is_a_clear_error_and_leaves_the_previous_report(
@@ -524,3 +540,28 @@ def test_audit_matrix_marks_wrongly_zero_and_colours_by_worst_ulps():
     shades = [luminance(ulps_colour(u)[0]) for u in (0.5, 1, 10, 1e4, 1e8, 1e12, 1e16, "inf")]
     assert shades[0] == shades[1] and all(a > b for a, b in zip(shades[1:-1], shades[2:-1]))
     assert shades[-1] == shades[-2]
+
+
+def test_every_correction_finding_and_counterexample_is_on_the_page(small_results, tmp_path):
+    """What a reader comes for cannot drop off the page: each claim's filled prose, and every value of
+    every counterexample, inside that claim's own card."""
+    from reports.mathml import prose_html
+    from reports.page import flatten, value_html
+
+    build(small_results, tmp_path)
+    page = (tmp_path / "index.html").read_text()
+    results = json.loads(small_results.read_text())
+    checked = 0
+    for claim in results["claims"]:
+        start = page.index(f'<section class="claim" id="{claim["id"]}">')
+        card = page[start : page.index("</section>", start)]
+        for field in ("correction", "finding", "reason"):
+            if claim.get(field):
+                assert prose_html(claim[field]) in card, (claim["id"], field)
+        for item in claim["evidence"]:
+            if item["kind"] != "counterexample":
+                continue
+            for key, value in flatten({k: v for k, v in item.items() if k not in ("kind", "label")}).items():
+                assert value_html(value) in card, (claim["id"], key, value)
+                checked += 1
+    assert checked >= 10  # the subset has refuted claims with counterexamples
