@@ -29,7 +29,8 @@ def evaluate(kernel, limits, x: object, params: dict[str, float]) -> np.ndarray:
     arr = as_float_array(x)
     wide = arr.astype(np.float64)
     finite = np.where(np.isfinite(wide), wide, 0.0)
-    out = np.asarray(kernel(finite, **params), dtype=np.float64)
+    # Kernels index into their arrays (out[mask] = ...): a 0-d input goes in as one element.
+    out = np.asarray(kernel(np.atleast_1d(finite), **params), dtype=np.float64).reshape(finite.shape)
     at_minus_inf, at_plus_inf = limits(**params)
     out = np.where(wide == -np.inf, at_minus_inf, out)
     out = np.where(wide == np.inf, at_plus_inf, out)

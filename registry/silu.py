@@ -8,21 +8,25 @@ from registry.numeric import logistic_parts
 from registry.spec import Activation
 
 _DEEP = -708.0
+# e^(x + 60) e^-60: on x < -708, x + 60 is exact (it stays in x's binade down to -1024, and below
+# that e^(x + 60) is 0 either way) and e^(x + 60) is a normal float, so sigma(x) = e^x / (1 + e^x)
+# is never formed as a subnormal (1 + e^x rounds to 1 there); three roundings in all.
+_SCALE = 60.0
+_UNSCALE = np.exp(-_SCALE)
 
 
-def _deep(x, mask, log_factor):
-    """-exp(log(log_factor(x)) + log sigma(x)) on x[mask] (x < -708), the log of sigma being
-    x - log1p(e^x): no subnormal intermediate is ever multiplied."""
+def _deep(x, mask, factor):
+    """factor(x) sigma(x) on x[mask] (x < -708), scaled so that no subnormal is ever multiplied."""
     xd = x[mask]
-    return -np.exp(np.log(log_factor(xd)) + xd - np.log1p(np.exp(xd)))
+    return (factor(xd) * np.exp(xd + _SCALE)) * _UNSCALE
 
 
 def numpy_f(x):
-    # Below -708 sigma(x) is subnormal (and so is the result), and x * sigma(x) would magnify
-    # its rounding |x|-fold; there the product goes through logs.
+    # Below -708 sigma(x) is subnormal, and x * sigma(x) would magnify its rounding |x|-fold;
+    # there the product is formed scaled up (_deep).
     out = x * logistic_parts(x)[0]
     deep = x < _DEEP
-    out[deep] = _deep(x, deep, np.negative)
+    out[deep] = _deep(x, deep, lambda xd: xd)
     return out
 
 
@@ -31,7 +35,7 @@ def numpy_df(x):
     out = s * (1.0 + x * s_neg)
     # On x < -708, 1 - sigma(x) is 1 in float64 and x sigma^2 < 10^-600: f' = sigma(x)(1 + x).
     deep = x < _DEEP
-    out[deep] = _deep(x, deep, lambda xd: -1.0 - xd)
+    out[deep] = _deep(x, deep, lambda xd: 1.0 + xd)
     return out
 
 

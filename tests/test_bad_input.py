@@ -100,3 +100,13 @@ def test_non_float_tensor_is_a_type_error():
 def test_derivative_order_must_be_a_positive_int(order, error):
     with pytest.raises(error, match="order must be an int >= 1"):
         theory.derivative("tanh", order)
+
+
+@pytest.mark.parametrize("name", list(ACTIVATIONS))
+@pytest.mark.parametrize("x", [-709.5, -30.0, -1.3, 0.0, 2.5, 800.0])
+def test_a_python_float_or_0d_array_is_evaluated_like_a_one_element_array(name, x):
+    """Every branch (silu's and gelu's deep tails included) accepts the scalars the README promises."""
+    for route in (reference.activation, reference.derivative):
+        one = route(name, np.array([x]))
+        assert route(name, x).shape == () and route(name, np.float64(x)).shape == ()
+        assert np.array_equal(route(name, x), one[0]) and np.array_equal(route(name, np.array(x)), one[0])
