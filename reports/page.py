@@ -193,7 +193,9 @@ def summary_html(results: dict) -> str:
     return (
         f"<p>{len(claims)} claims: {status}. Profile <code>{html.escape(str(prov.get('hypothesis_profile')))}</code>, "
         f"run started {html.escape(str(prov.get('started')))}, commit <code>{html.escape(commit)}</code>, torch "
-        f"{html.escape(str(prov['packages'].get('torch')))}.</p>"
+        f"{html.escape(str(prov['packages'].get('torch')))}"
+        + (f", JAX {html.escape(str(prov['packages']['jax']))}" if prov["packages"].get("jax") else "")
+        + ".</p>"
         f'<ul class="counts">{lines}</ul>'
     )
 
@@ -642,8 +644,8 @@ def render(results: dict, ledger: Ledger, command: str) -> str:
 <p class="muted">Each claim of <a href="{html.escape(source.get("url", ""))}">{html.escape(source.get("title", ""))}</a>
 ({html.escape(source.get("license", ""))}) checked exactly (sympy/mpmath), with a hand-written NumPy reference and with
 torch autograd, and searched for counterexamples with Hypothesis, for real numbers (math) and IEEE floats (float).
-The same machinery audits torch's own activation gradients (the A claims) and the literature's claims on initialization
-and signal propagation (the L claims), each listed in the ledger below with its source.</p>
+The same machinery audits torch's and JAX's own activation gradients (the A and J claims) and the literature's
+claims on initialization and signal propagation (the L claims), each listed in the ledger below with its source.</p>
 {toc_html(results, bool(audit))}
 <h2 id="summary">Summary</h2>{summary_html(results)}
 <h2 id="answer">The answer, annotated</h2>
