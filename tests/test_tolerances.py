@@ -1,6 +1,7 @@
 """Tolerances against exact values are built at the precision those values claim."""
 
 import mpmath
+import numpy as np
 import pytest
 
 import theory
@@ -24,3 +25,19 @@ def test_a_tolerance_at_the_wrong_precision_is_caught():
         assert exact <= tolerances.relative_bound(quarter, 45)
         assert mpmath.mpf(1) / 4 * (1 + mpmath.mpf(10) ** -45) > quarter  # at 60 digits the 1e-45 is kept
     assert quarter * (1 + mpmath.mpf(10) ** -45) == quarter  # at 15 digits it is lost
+
+
+@pytest.mark.parametrize("name", ["silu", "gelu"])
+def test_the_condition_slack_is_confined_to_the_root_of_the_derivative(name):
+    """COND is slack for cancellation next to the root of f', computed, not assumed: one short
+    interval around the root, and the plain budget everywhere else (a tail that loses digits fails)."""
+    from tests.test_numpy_vs_exact import allowed_error
+
+    ((lo, hi),) = tolerances.condition_region(name, "df")
+    assert theory.exact_derivative(name, lo) * theory.exact_derivative(name, hi) < 0  # the root is inside
+    assert 0 < hi - lo < 1
+    for x in (lo - 0.05, hi + 0.05, -20.0, -5.0, 3.0, 30.0):
+        exact = theory.exact_derivative(name, x)
+        assert allowed_error(name, "df", np.float64, x, exact, {}) == pytest.approx(tolerances.ULPS[np.float64])
+    inside = allowed_error(name, "df", np.float64, (lo + hi) / 2, theory.exact_derivative(name, (lo + hi) / 2), {})
+    assert inside > tolerances.ULPS[np.float64]

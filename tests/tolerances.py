@@ -8,13 +8,19 @@ machine epsilon and tiny its smallest subnormal.
   correctly rounded; float64 is native.
 - cond: the error a backward-stable formula makes where g is ill conditioned, i.e. the error
   of g at a point within one ulp of x; needed only near a root of g that is not a float
-  (silu' at -1.278..., gelu' at -0.751...), where every formula that subtracts cancels.
+  (silu' at -1.278..., gelu' at -0.751...), where every formula that subtracts cancels. It
+  applies only on condition_region(name, fn): the stretch around each root of g where that
+  error, eps |x g'(x)|, exceeds the plain float64 budget, computed with mpmath.
 - subnormal: where an intermediate is subnormal and the kernel multiplies it by x
   (gelu at x < -37), the result carries |x| subnormal spacings of absolute error.
 """
 
+from functools import cache
+
 import mpmath
 import numpy as np
+
+import theory
 
 ULPS = {np.float16: 0.51, np.float32: 0.51, np.float64: 4.0}
 COND = {("silu", "df"): 1.0, ("gelu", "df"): 1.0}
@@ -90,3 +96,37 @@ def subnormal_factor_log_error(z, fprime_z) -> float:
         return float("inf")
     relative = (ULPS[np.float64] + SUBNORMAL[np.float64] * max(1.0, abs(float(z)))) * 2.0**-1074 / rounded
     return float(-mpmath.log(1 - relative)) if relative < 1 else float("inf")
+
+
+@cache
+def condition_region(name: str, fn: str) -> tuple[tuple[float, float], ...]:
+    """Where COND applies: around each root r of g (f for fn = "f", f' for "df") on [-10, 10], the
+    maximal interval of x with |g(x)| <= |x g'(x)| / ULPS[float64], i.e. where a backward-stable
+    formula's error eps |x g'(x)| exceeds the plain budget. Outside it, g is well conditioned and
+    the budget is ULPS alone: a kernel that loses digits in a tail cannot hide in the slack."""
+    order = 1 if fn == "df" else 0
+
+    def g(x, k=0):
+        return theory.exact_derivative(name, float(x), order + k) if order + k else theory.exact_activation(name, x)
+
+    def slack(x) -> bool:
+        return abs(g(x)) * ULPS[np.float64] <= abs(x * g(x, 1))
+
+    grid = np.linspace(-10.0, 10.0, 401)
+    values = [g(x) for x in grid]
+    regions = []
+    for a, b, ga, gb in zip(grid, grid[1:], values, values[1:]):
+        if ga * gb >= 0:
+            continue
+        root = float(mpmath.findroot(lambda t: g(float(t)), (a, b), solver="bisect"))
+        edges = []
+        for step in (-1e-2, 1e-2):
+            inside, x = root, root + step
+            while slack(x):
+                inside, x = x, x + step
+            for _ in range(60):  # bisect the edge between inside (slack) and x (not)
+                mid = (inside + x) / 2
+                inside, x = (mid, x) if slack(mid) else (inside, mid)
+            edges.append(inside)
+        regions.append((min(edges), max(edges)))
+    return tuple(regions)
