@@ -30,3 +30,16 @@ def test_piecewise_entries_have_closed_forms_and_smooth_ones_use_quadrature(name
     assert all(closed_form(name, kind) is not None for kind in KINDS)
     assert moment(name, "second", 1.0).method == "closed form"
     assert moment("tanh", "second", 1.0).method == "quadrature"
+
+
+@pytest.mark.parametrize(("name", "sigma_w"), [("tanh", 5 / 3), ("sigmoid", 1.0), ("tanh", 0.9)])
+def test_the_depth_scale_is_the_e_folding_depth_of_chi_1(name, sigma_w):
+    """1 / |ln chi_1| layers shrink or grow the squared gradient norm by e: against chi_1 from the
+    Gauss-Legendre route, and the phase against chi_1's side of 1."""
+    from reference.meanfield import chi1_grid
+    from theory.meanfield import phase
+
+    p = phase(name, sigma_w, 0.0)
+    chi = float(chi1_grid(name, np.array([sigma_w]), np.array([0.0]), iterations=3000)[0])
+    assert chi ** (np.sign(np.log(chi)) * p.depth_scale) == pytest.approx(np.e, rel=1e-8)
+    assert p.phase == ("chaotic" if chi > 1 else "ordered")
