@@ -9,8 +9,8 @@ machine epsilon and tiny its smallest subnormal.
 - cond: the error a backward-stable formula makes where g is ill conditioned, i.e. the error
   of g at a point within one ulp of x; needed only near a root of g that is not a float
   (silu' at -1.278..., gelu' at -0.751...), where every formula that subtracts cancels. It
-  applies only on condition_region(name, fn): the stretch around each root of g where that
-  error, eps |x g'(x)|, exceeds the plain float64 budget, computed with mpmath.
+  applies only on condition_region(name, fn): the stretch around each root of g where g's
+  condition number is at least 1, computed with mpmath.
 - subnormal: where an intermediate is subnormal and the kernel multiplies it by x
   (gelu at x < -37), the result carries |x| subnormal spacings of absolute error.
 """
@@ -101,16 +101,18 @@ def subnormal_factor_log_error(z, fprime_z) -> float:
 @cache
 def condition_region(name: str, fn: str) -> tuple[tuple[float, float], ...]:
     """Where COND applies: around each root r of g (f for fn = "f", f' for "df") on [-10, 10], the
-    maximal interval of x with |g(x)| <= |x g'(x)| / ULPS[float64], i.e. where a backward-stable
-    formula's error eps |x g'(x)| exceeds the plain budget. Outside it, g is well conditioned and
-    the budget is ULPS alone: a kernel that loses digits in a tail cannot hide in the slack."""
+    maximal interval of x where g's condition number |x g'(x) / g(x)| is at least 1, i.e. where a
+    backward-stable formula's error eps |x g'(x)| is an ulp or more. It ends where g'' changes sign
+    between the root and the tail (gelu' at -sqrt 2), so the tails, where the condition number grows
+    again, are outside: there the budget is ULPS alone, and a kernel that loses digits in a tail
+    cannot hide in the slack."""
     order = 1 if fn == "df" else 0
 
     def g(x, k=0):
         return theory.exact_derivative(name, float(x), order + k) if order + k else theory.exact_activation(name, x)
 
-    def slack(x) -> bool:
-        return abs(g(x)) * ULPS[np.float64] <= abs(x * g(x, 1))
+    def slack(x) -> bool:  # condition number |x g'(x) / g(x)| at least 1
+        return abs(g(x)) <= abs(x * g(x, 1))
 
     grid = np.linspace(-10.0, 10.0, 401)
     values = [g(x) for x in grid]
