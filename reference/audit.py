@@ -19,9 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 
+import ml_dtypes
 import mpmath
 import numpy as np
-import torch
 
 import theory
 from reference import frameworks
@@ -29,10 +29,9 @@ from reference.floatscan import NotMonotone, float_intervals, float_threshold, k
 from registry import ACTIVATIONS
 
 DTYPES = frameworks.DTYPES
+to_dtype = frameworks.to_dtype
 REGIONS = (("small |x| < 1", 0.0, 1.0), ("moderate 1 <= |x| < 20", 1.0, 20.0), ("saturated |x| >= 20", 20.0, np.inf))
 SERIES = {"torch": "A", "jax": "J"}  # claim id prefix of each audited framework
-# bfloat16 has float32's exponent range and 8 bits of precision.
-_BF16 = {"nmant": 7, "minexp": -126, "maxexp": 128, "max": 3.3895313892515355e38}
 # Where the frameworks switch formulas, overflow or underflow (exp in float32/float64, torch's
 # softplus threshold 20, tanh's and sigmoid's cut-offs): every float this close is swept.
 SWITCHES = (0.0, 0.5, 1.0, 2.0, 5.0, 8.0, 9.0, 10.0, 15.0, 17.0, 20.0, 36.8, 37.5, 88.72, 103.97, 709.78, 745.13)
@@ -49,9 +48,8 @@ def audit_id(name: str, framework: str = "torch") -> str:
 
 
 def float_info(dtype: str) -> dict:
-    if dtype == "bfloat16":
-        return {**_BF16, "tiny": 2.0 ** _BF16["minexp"], "eps": 2.0**-7}
-    info = np.finfo(dtype)
+    """nmant, minexp, maxexp, max, tiny (smallest normal) and eps of dtype; bfloat16 from ml_dtypes."""
+    info = ml_dtypes.finfo(ml_dtypes.bfloat16) if dtype == "bfloat16" else np.finfo(dtype)
     return {
         "nmant": int(info.nmant),
         "minexp": int(info.minexp),
@@ -60,13 +58,6 @@ def float_info(dtype: str) -> dict:
         "tiny": float(info.tiny),
         "eps": float(info.eps),
     }
-
-
-def to_dtype(values: np.ndarray, dtype: str) -> np.ndarray:
-    """values rounded to dtype and back to float64 (bfloat16 through torch)."""
-    with np.errstate(over="ignore"):
-        t = torch.as_tensor(np.asarray(values, dtype=np.float64)).to(getattr(torch, dtype))
-    return t.to(torch.float64).numpy()
 
 
 def all_finite(dtype: str) -> np.ndarray:
@@ -152,7 +143,7 @@ def library_values(name: str, xs: np.ndarray, dtype: str, library: str) -> np.nd
 
 def ulps_at(value: float, ex: mpmath.mpf, info: dict) -> float | None:
     """|value - ex| in ulps of ex in the dtype; None where ex is not a normal float of it."""
-    if not (info["tiny"] <= abs(ex) <= info["max"]) or not np.isfinite(value):
+    if not normal_in(ex, info) or not np.isfinite(value):
         return None
     # frexp is exact: |ex| = m 2^e with 1/2 <= m < 1, so floor(log2 |ex|) = e - 1. (A log2 rounded to
     # 53 bits reads the top of a binade, max included, as the next power of two: half the ulp.)
@@ -161,8 +152,9 @@ def ulps_at(value: float, ex: mpmath.mpf, info: dict) -> float | None:
         return float(abs(mpmath.mpf(value) - ex) / spacing)
 
 
-def normal_in(values: np.ndarray, info: dict) -> np.ndarray:
-    return (np.abs(values) >= info["tiny"]) & (np.abs(values) <= info["max"])
+def normal_in(values, info: dict):
+    """|values| is a normal float of the dtype (elementwise; an mpmath or Python scalar gives a bool)."""
+    return (abs(values) >= info["tiny"]) & (abs(values) <= info["max"])
 
 
 def screen_ulps(values: np.ndarray, reference: np.ndarray, info: dict) -> np.ndarray:
@@ -210,10 +202,24 @@ def reference_values(name: str, xs: np.ndarray) -> np.ndarray:
     return frameworks.gradient("numpy", name, xs, "float64")
 
 
-def _zero_predicate(name: str, framework: str, dtype: str, info: dict):
+def off_kinks(name: str, xs: np.ndarray) -> np.ndarray:
+    """Where xs is not a kink: a kink is judged against the convention the framework documents
+    there (the claim's kink table), not against the sweep's one-sided exact value."""
+    return ~np.isin(xs, ACTIVATIONS[name].kinks)
+
+
+def screened(name: str, framework: str, dtype: str, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The screen at xs: the framework's f', its error in ulps against the reference, and where it is
+    wrongly zero."""
+    info = float_info(dtype)
+    values = library_values(name, xs, dtype, framework)
+    ref = reference_values(name, xs)
+    return values, screen_ulps(values, ref, info), wrongly_zero(values, ref, info)
+
+
+def _zero_predicate(name: str, framework: str, dtype: str):
     def holds(x: np.ndarray) -> np.ndarray:
-        x64 = np.asarray(x, dtype=np.float64)
-        return wrongly_zero(library_values(name, x64, dtype, framework), reference_values(name, x64), info)
+        return screened(name, framework, dtype, np.asarray(x, dtype=np.float64))[2]
 
     return holds
 
@@ -222,15 +228,14 @@ def _refine(name: str, framework: str, dtype: str, xs: np.ndarray, marked: np.nd
     """The wrongly-zero intervals, ends exact: 16-bit sweeps are every float already; float32 scans
     every float between each run's end and its unmarked neighbour; float64 bisects there and checks
     the predicate monotone over EDGE_WINDOW floats (False where it is not: the sweep point is kept)."""
-    found = [[float(xs[i]), float(xs[j])] for i, j in runs(marked)]
-    if dtype in ("float16", "bfloat16") or not found:
-        return found, True
-    info = float_info(dtype)
-    holds = _zero_predicate(name, framework, dtype, info)
+    pairs = runs(marked)
+    if dtype in ("float16", "bfloat16"):
+        return [[float(xs[i]), float(xs[j])] for i, j in pairs], True
+    holds = _zero_predicate(name, framework, dtype)
     np_dtype = np.dtype(dtype)
     exact_edges = True
     out = []
-    for i, j in runs(marked):
+    for i, j in pairs:
         lo, hi = float(xs[i]), float(xs[j])
         if i > 0:
             lo, ok = _edge(holds, float(xs[i - 1]), lo, np_dtype, rising=True)
@@ -260,17 +265,11 @@ def _edge(holds, a: float, b: float, dtype: np.dtype, rising: bool) -> tuple[flo
 def screen(name: str, framework: str, dtype: str, xs: np.ndarray | None = None) -> Audit:
     """Stage one over the sweep: screened ulps, exact wrongly-zero intervals, non-finite results."""
     xs = sweep_points(dtype) if xs is None else xs
-    # A kink is judged against the convention the framework documents there (the claim's kink table).
-    xs = xs[~np.isin(xs, ACTIVATIONS[name].kinks)]
-    info = float_info(dtype)
-    values = library_values(name, xs, dtype, framework)
-    ref = reference_values(name, xs)
-    marked = wrongly_zero(values, ref, info)
+    xs = xs[off_kinks(name, xs)]
+    values, ulps, marked = screened(name, framework, dtype, xs)
     intervals, edges_exact = _refine(name, framework, dtype, xs, marked)
     nonfinite = [float(x) for x in xs[~np.isfinite(values)][:10]]
-    return Audit(
-        name, framework, dtype, xs, values, screen_ulps(values, ref, info), intervals, nonfinite, {}, edges_exact
-    )
+    return Audit(name, framework, dtype, xs, values, ulps, intervals, nonfinite, {}, edges_exact)
 
 
 def confirm(audit: Audit) -> Audit:
@@ -287,11 +286,17 @@ def confirm(audit: Audit) -> Audit:
         sparse = sparse_points("float64")
         pairs += zip(sparse.tolist(), library_values(audit.name, sparse, audit.dtype, audit.framework).tolist())
     audit.confirmed = {x: ulps_at(v, exact(audit.name, x), info) for x, v in pairs}
-    ends = [e for interval in audit.zero_intervals for e in interval]
-    for x, v in zip(ends, in_full_lanes(audit.name, ends, audit.dtype, audit.framework)):
-        ex = exact(audit.name, x)
-        assert v == 0 and info["tiny"] <= abs(ex) <= info["max"], (audit.name, audit.framework, audit.dtype, x, v)
+    confirm_zero_ends(audit.name, audit.framework, audit.dtype, audit.zero_intervals)
     return audit
+
+
+def confirm_zero_ends(name: str, framework: str, dtype: str, intervals: list[list[float]]) -> None:
+    """Both ends of every wrongly-zero interval, with mpmath: the framework gives 0 there (in full
+    vector lanes) and the exact f' is a normal float of the dtype."""
+    info = float_info(dtype)
+    ends = [e for interval in intervals for e in interval]
+    for x, v in zip(ends, in_full_lanes(name, ends, dtype, framework)):
+        assert v == 0 and normal_in(exact(name, x), info), (name, framework, dtype, x, v)
 
 
 LANES = 64

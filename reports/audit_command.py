@@ -30,11 +30,12 @@ def cases(framework: str, names: list[str], dtypes: list[str]) -> list[tuple[str
     return [(n, d) for n in (names or module.activations()) for d in (dtypes or frameworks.DTYPES)]
 
 
-def row_of(result: audit.Audit) -> dict:
-    row = audit.summarize(result)
-    row["points"] = len(result.xs)
-    row["claim"] = audit.audit_id(result.name, result.framework) if result.framework in audit.SERIES else None
-    return row
+def row_of(summary: dict, points: int, **extra) -> dict:
+    """One table row: the audit's summary (activation, dtype, library, worst ulps and where, the
+    wrongly-zero intervals, non-finite results), how many points, and the claim it belongs to."""
+    framework = summary["library"]
+    claim = audit.audit_id(summary["activation"], framework) if framework in audit.SERIES else None
+    return {**summary, "points": points, "claim": claim, **extra}
 
 
 def table(rows: list[dict]) -> str:
@@ -80,18 +81,11 @@ def exhaustive_row(name: str, framework: str, dtype: str, args: argparse.Namespa
         if client is not None:
             client.close()
     err.write("\n")
-    return {
-        "activation": name,
-        "dtype": dtype,
-        "library": framework,
-        "worst_ulps": result["worst_ulps"],
-        "worst_x": result["worst_x"],
-        "wrongly_zero": result["wrongly_zero"],
-        "nan_or_inf_for_finite_x": result["nonfinite_x"],
-        "points": result["points"],
-        "claim": audit.audit_id(name, framework) if framework in audit.SERIES else None,
-        "coverage": f"every finite float of {dtype} but the kinks; {result['confirmed']}",
-    }
+    keys = ("worst_ulps", "worst_x", "wrongly_zero", "nan_or_inf_for_finite_x")
+    summary = {"activation": name, "dtype": dtype, "library": framework, **{k: result[k] for k in keys}}
+    return row_of(
+        summary, result["points"], coverage=f"every finite float of {dtype} but the kinks; {result['confirmed']}"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -114,7 +108,8 @@ def run(args: argparse.Namespace) -> int:
         if args.exhaustive:
             rows.append(exhaustive_row(name, args.framework, dtype, args, err))
         else:
-            rows.append(row_of(audit.run(name, args.framework, dtype)))
+            result = audit.run(name, args.framework, dtype)
+            rows.append(row_of(audit.summarize(result), len(result.xs)))
         print(f"[{i}/{len(todo)}] {args.framework} {name} {dtype}: {time.perf_counter() - start:.1f} s", file=err)
     print(f"{module.TITLE} {module.version()}: error of f'(x) in ulps of the dtype against the exact value", file=out)
     print(table(rows), file=out)

@@ -542,17 +542,18 @@ def audit_matrix(results: dict, ledger: Ledger | None = None) -> str:
                     f'<td style="background:{bg};color:{fg}"><a href="#{row["id"]}" title="{name}, {d}: the detail">'
                     f"{html.escape(number(r['worst_ulps'], 2))}{mark}</a></td>"
                 )
-            # each framework's claim records its value at each kink; the baseline has no such column
-            kink = f"<td>{row['kink']}</td>" if library != "numpy" else ""
-            if library != "numpy" and ledger is not None:
-                reports = ledger[row["id"]].upstream if row["id"] in ledger.claims else ()
-                kink += f'<td class="upstream">{upstream_links(reports, short=True) if reports else "—"}</td>'
-            body.append(f'<tr><th><a href="#{row["id"]}">{html.escape(name)}</a></th>{"".join(tds)}{kink}</tr>')
-        kink_head = "<th>kink</th>" if library != "numpy" else ""
-        if library != "numpy" and ledger is not None:
-            kink_head += "<th>upstream</th>"
+            # a framework's claim records its value at each kink and the upstream reports of its finding;
+            # the baseline has neither column
+            if library != "numpy":
+                tds.append(f"<td>{row['kink']}</td>")
+                if ledger is not None:
+                    reports = ledger[row["id"]].upstream if row["id"] in ledger.claims else ()
+                    tds.append(f'<td class="upstream">{upstream_links(reports, short=True) if reports else "—"}</td>')
+            body.append(f'<tr><th><a href="#{row["id"]}">{html.escape(name)}</a></th>{"".join(tds)}</tr>')
+        upstream_head = "<th>upstream</th>" if ledger is not None else ""
+        extra_heads = "" if library == "numpy" else "<th>kink</th>" + upstream_head
         blocks.append(
-            f'<table class="matrix"><caption>{title}</caption><thead><tr><th>activation</th>{head}{kink_head}</tr>'
+            f'<table class="matrix"><caption>{title}</caption><thead><tr><th>activation</th>{head}{extra_heads}</tr>'
             f"</thead><tbody>{''.join(body)}</tbody></table>"
         )
     legend = "".join(

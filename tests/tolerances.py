@@ -102,10 +102,10 @@ def subnormal_factor_log_error(z, fprime_z) -> float:
 def condition_region(name: str, fn: str) -> tuple[tuple[float, float], ...]:
     """Where COND applies: around each root r of g (f for fn = "f", f' for "df") on [-10, 10], the
     maximal interval of x where g's condition number |x g'(x) / g(x)| is at least 1, i.e. where a
-    backward-stable formula's error eps |x g'(x)| is an ulp or more. It ends where g'' changes sign
-    between the root and the tail (gelu' at -sqrt 2), so the tails, where the condition number grows
-    again, are outside: there the budget is ULPS alone, and a kernel that loses digits in a tail
-    cannot hide in the slack."""
+    backward-stable formula's error eps |x g'(x)| is an ulp or more. It cannot reach past a zero of
+    g' (the condition number is 0 there; gelu'' vanishes at -sqrt 2), so the tails, where the
+    condition number grows again, are outside: there the budget is ULPS alone, and a kernel that
+    loses digits in a tail cannot hide in the slack."""
     order = 1 if fn == "df" else 0
 
     def g(x, k=0):

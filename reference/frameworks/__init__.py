@@ -13,6 +13,7 @@ import importlib
 from types import ModuleType
 
 import numpy as np
+import torch
 
 _MODULES = {
     "torch": "reference.frameworks.torch_autograd",
@@ -40,6 +41,13 @@ def supports(framework: str, activation: str) -> bool:
     return activation in adapter(framework).activations()
 
 
+def to_dtype(values: np.ndarray, dtype: str) -> np.ndarray:
+    """values rounded once to dtype and back to float64; bfloat16, which NumPy lacks, through torch."""
+    with np.errstate(over="ignore"):
+        t = torch.as_tensor(np.asarray(values, dtype=np.float64)).to(getattr(torch, check_dtype(dtype)))
+    return t.to(torch.float64).numpy()
+
+
 def gradient(framework: str, activation: str, xs: np.ndarray, dtype: str) -> np.ndarray:
     """f'(xs) computed in dtype by the framework's own gradient, returned as float64."""
     module = adapter(framework)
@@ -49,4 +57,4 @@ def gradient(framework: str, activation: str, xs: np.ndarray, dtype: str) -> np.
     return np.asarray(module.derivative(activation, np.asarray(xs, dtype=np.float64), dtype), dtype=np.float64)
 
 
-__all__ = ["AUDITED", "DTYPES", "adapter", "check_dtype", "gradient", "supports"]
+__all__ = ["AUDITED", "DTYPES", "adapter", "check_dtype", "gradient", "supports", "to_dtype"]

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-import torch
 
+from reference.frameworks import to_dtype
 from reference.numpy_ops import derivative as numpy_derivative
 from registry import ACTIVATIONS
 
@@ -23,6 +23,5 @@ def activations() -> list[str]:
 
 def derivative(activation: str, xs: np.ndarray, dtype: str) -> np.ndarray:
     if dtype == "bfloat16":  # NumPy has no bfloat16: the reference in float32, rounded once more
-        t = torch.as_tensor(numpy_derivative(activation, xs.astype(np.float32)).astype(np.float64))
-        return t.to(torch.bfloat16).to(torch.float64).numpy()
+        return to_dtype(numpy_derivative(activation, xs.astype(np.float32)), dtype)
     return numpy_derivative(activation, xs.astype(dtype)).astype(np.float64)

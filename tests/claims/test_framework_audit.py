@@ -171,7 +171,7 @@ def point_error(framework: str, name: str, example) -> dict:
         "value": value,
         "exact": ex,
         "ulps": audit.ulps_at(value, ex, info),
-        "wrongly_zero": bool(value == 0 and info["tiny"] <= abs(ex) <= info["max"]),
+        "wrongly_zero": bool(audit.wrongly_zero(value, ex, info)),
         "not_finite": not np.isfinite(value),
     }
 
