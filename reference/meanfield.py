@@ -12,22 +12,41 @@ from registry import get
 # Simulations run on a GPU when one is present (the draws are made on the CPU, so the numbers
 # do not depend on the device beyond floating-point reassociation).
 DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-# Gauss-Legendre on [-12, 0] and [0, 12] separately: every registry kink sits at 0, so each
-# half is smooth and converges fast (the Gaussian mass beyond 12 is 4e-33).
-_HALF_NODES, _HALF_WEIGHTS = np.polynomial.legendre.leggauss(200)
-_NODES = np.concatenate([(_HALF_NODES - 1) * 6.0, (_HALF_NODES + 1) * 6.0])
-_WEIGHTS = np.concatenate([_HALF_WEIGHTS, _HALF_WEIGHTS]) * 6.0 * np.exp(-(_NODES**2) / 2) / np.sqrt(2 * np.pi)
+# Gauss-Legendre on [-12, 12] split at every kink and jump z = k / sqrt(q) (at 0 alone for most
+# entries): each piece is smooth and converges fast (the Gaussian mass beyond 12 is 4e-33).
+_Z_MAX = 12.0
+_GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(200)
+
+
+def _rule(breaks: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes and Gaussian-weighted weights: 200 Gauss-Legendre nodes on each piece of [-12, 12]."""
+    ends = [-_Z_MAX, *sorted(b for b in set(breaks) if -_Z_MAX < b < _Z_MAX), _Z_MAX]
+    nodes = np.concatenate([(a + b) / 2 + (b - a) / 2 * _GL_NODES for a, b in zip(ends, ends[1:])])
+    weights = np.concatenate([(b - a) / 2 * _GL_WEIGHTS for a, b in zip(ends, ends[1:])])
+    return nodes, weights * np.exp(-(nodes**2) / 2) / np.sqrt(2 * np.pi)
+
+
+_NODES, _WEIGHTS = _rule((0.0,))
 
 
 def gauss_moment(name: str, kind: str, q: float | np.ndarray, **params: float) -> np.ndarray:
-    """E[g(sqrt(q) z)], g = f, f^2 or f'^2, by 2 x 200-node Gauss-Legendre split at the kink z = 0."""
-    u = np.sqrt(np.asarray(q, dtype=np.float64))[..., None] * _NODES
+    """E[g(sqrt(q) z)], g = f, f^2 or f'^2, by Gauss-Legendre on [-12, 12] split at z = 0 and at
+    each kink and jump k / sqrt(q) of the activation."""
     g = {
-        "mean": lambda: activation(name, u, **params),
-        "second": lambda: activation(name, u, **params) ** 2,
-        "slope2": lambda: derivative(name, u, **params) ** 2,
-    }[kind]()
-    return g @ _WEIGHTS
+        "mean": lambda u: activation(name, u, **params),
+        "second": lambda u: activation(name, u, **params) ** 2,
+        "slope2": lambda u: derivative(name, u, **params) ** 2,
+    }[kind]
+    qs = np.asarray(q, dtype=np.float64)
+    breaks = [b for b in get(name).breaks if b != 0.0]
+    if not breaks:
+        return g(np.sqrt(qs)[..., None] * _NODES) @ _WEIGHTS
+    out = np.empty(qs.shape)
+    for i, qi in np.ndenumerate(qs):
+        s = np.sqrt(qi)
+        nodes, weights = _rule((0.0, *(b / s for b in breaks))) if s > 0 else (_NODES, _WEIGHTS)
+        out[i] = g(s * nodes) @ weights
+    return out
 
 
 def chi1_grid(name: str, sigma_w: np.ndarray, sigma_b: np.ndarray, iterations: int = 300) -> np.ndarray:

@@ -18,6 +18,9 @@ def _as_tensor(x: object) -> torch.Tensor:
 
 def _op(name: str, inplace: bool):
     spec = get(name)
+    if spec.torch_f is None:
+        having = ", ".join(n for n, a in ACTIVATIONS.items() if a.torch_f is not None)
+        raise ValueError(f"torch has no op for {name}; it has: {having}")
     if not inplace:
         return spec, spec.torch_f
     if spec.torch_inplace is None:

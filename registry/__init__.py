@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from registry import elu, gelu, leaky_relu, sigmoid, silu, softplus, tanh
+from registry import algebraic, elu, gelu, hard, leaky_relu, mish, shrink, sigmoid, silu, softplus, sparse, tanh
 from registry.numeric import FLOAT_DTYPES, as_float_array, evaluate, round_to
 from registry.spec import Activation, Param
 
-# Registry order is the order of the framework-audit ids A01..A09.
+# Registry order is the order of the framework-audit ids: position n is A<n> for torch and J<n> for
+# JAX, so one number names one activation in both series. torch's ops come first (A01-A24); jax.nn's
+# own (squareplus, sparse_plus, sparse_sigmoid) last, and a framework without an op skips that number.
 ACTIVATIONS: dict[str, Activation] = {
     spec.name: spec
     for spec in (
@@ -19,6 +21,24 @@ ACTIVATIONS: dict[str, Activation] = {
         softplus.SPEC,
         silu.SPEC,
         gelu.SPEC,
+        hard.HARDTANH,
+        hard.RELU6,
+        hard.HARDSIGMOID,
+        hard.HARDSWISH,
+        elu.CELU,
+        leaky_relu.PRELU,
+        leaky_relu.RRELU,
+        gelu.GELU_TANH,
+        sigmoid.LOGSIGMOID,
+        algebraic.SOFTSIGN,
+        mish.SPEC,
+        shrink.TANHSHRINK,
+        shrink.HARDSHRINK,
+        shrink.SOFTSHRINK,
+        shrink.THRESHOLD_SPEC,
+        algebraic.SQUAREPLUS,
+        sparse.SPARSE_PLUS,
+        sparse.SPARSE_SIGMOID,
     )
 }
 

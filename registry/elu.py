@@ -1,4 +1,4 @@
-"""elu(x; alpha) = x if x > 0 else alpha (exp(x) - 1);  selu = lambda01 * elu(x; alpha01)."""
+"""elu(x; alpha) = x if x > 0 else alpha (exp(x) - 1);  selu = lambda01 elu(x; alpha01);  celu = elu at alpha = 1."""
 
 from decimal import Decimal
 
@@ -65,5 +65,25 @@ SELU = Activation(
     torch_inplace=F.selu_,
     limits_f=lambda: (-_LA, np.inf),
     limits_df=lambda: (0.0, _L),
+    kinks=(0.0,),
+)
+
+
+# celu is audited and tested at torch's and JAX's default alpha = 1 only, where it equals elu: torch
+# holds alpha and 1/alpha as float32 scalars in every dtype, so in float64 any other alpha carries
+# their rounding (e^{x fl32(1/alpha)}, off by |x| ulps of 1/alpha), which no route here models.
+CELU_ALPHA = 1.0
+
+CELU = Activation(
+    name="celu",
+    formula=r"\mathrm{celu}(x) = \begin{cases} x & x > 0 \\ \alpha (e^{x/\alpha} - 1) & x \le 0 \end{cases}"
+    r",\ \alpha = 1",
+    sympy_expr=lambda x: sympy_expr(x, sp.Integer(1)),
+    numpy_f=lambda x: numpy_f(x, CELU_ALPHA),
+    numpy_df=lambda x: numpy_df(x, CELU_ALPHA),
+    torch_f=lambda t: F.celu(t, alpha=CELU_ALPHA),
+    torch_inplace=lambda t: F.celu_(t, alpha=CELU_ALPHA),
+    limits_f=lambda: (-CELU_ALPHA, np.inf),
+    limits_df=lambda: (0.0, 1.0),
     kinks=(0.0,),
 )

@@ -46,3 +46,41 @@ RELU = Activation(
     limits_df=lambda: SPEC.limits_df(0.0),
     kinks=(0.0,),
 )
+
+
+def _prelu(t, weight):
+    # F.prelu takes the slope as a tensor (one per channel; one here), of t's dtype.
+    return F.prelu(t, torch.tensor([weight], dtype=t.dtype))
+
+
+PRELU = Activation(
+    name="prelu",
+    formula=r"\mathrm{prelu}_w(x) = \begin{cases} x & x > 0 \\ w x & x \le 0 \end{cases}",
+    sympy_expr=lambda x, weight: sympy_expr(x, weight),
+    numpy_f=lambda x, weight: numpy_f(x, weight),
+    numpy_df=lambda x, weight: numpy_df(x, weight),
+    torch_f=_prelu,
+    limits_f=lambda weight: SPEC.limits_f(weight),
+    limits_df=lambda weight: SPEC.limits_df(weight),
+    # nn.PReLU's initial slope; the learned one is audited at that value.
+    params=(Param("weight", 0.25, 0.0, 1.0, high_closed=False),),
+    kinks=(0.0,),
+)
+
+# rrelu outside training is leaky_relu with the mean of its slope range, (1/8 + 1/3)/2 = 11/48.
+RRELU_LOWER, RRELU_UPPER = sp.Rational(1, 8), sp.Rational(1, 3)
+RRELU_SLOPE = (RRELU_LOWER + RRELU_UPPER) / 2
+
+RRELU = Activation(
+    name="rrelu",
+    formula=r"\mathrm{rrelu}(x) = \begin{cases} x & x > 0 \\ \tfrac{11}{48} x & x \le 0 \end{cases}"
+    r"\ (\text{eval mode})",
+    sympy_expr=lambda x: sympy_expr(x, RRELU_SLOPE),
+    numpy_f=lambda x: numpy_f(x, float(RRELU_SLOPE)),
+    numpy_df=lambda x: numpy_df(x, float(RRELU_SLOPE)),
+    torch_f=lambda t: F.rrelu(t, float(RRELU_LOWER), float(RRELU_UPPER), training=False),
+    torch_inplace=lambda t: F.rrelu_(t, float(RRELU_LOWER), float(RRELU_UPPER), training=False),
+    limits_f=lambda: SPEC.limits_f(float(RRELU_SLOPE)),
+    limits_df=lambda: SPEC.limits_df(float(RRELU_SLOPE)),
+    kinks=(0.0,),
+)

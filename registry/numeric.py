@@ -67,6 +67,45 @@ def two_product(a: np.ndarray, b: float) -> tuple[np.ndarray, np.ndarray]:
     return p, e
 
 
+def two_sum(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(s, e) with s = fl(a + b) and s + e = a + b exactly (Knuth; no ordering of |a|, |b| needed)."""
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
+
+
+def dd_mul(a_hi, a_lo, b_hi, b_lo) -> tuple[np.ndarray, np.ndarray]:
+    """(a_hi + a_lo)(b_hi + b_lo) as hi + lo, to about 2^-104 relative (the lo * lo term dropped)."""
+    p, e = two_product(a_hi, b_hi)
+    return p, e + (a_hi * b_lo + a_lo * b_hi)
+
+
+def dd_div(a_hi, a_lo, b_hi, b_lo) -> tuple[np.ndarray, np.ndarray]:
+    """(a_hi + a_lo) / (b_hi + b_lo) as hi + lo: the quotient and its remainder, corrected once."""
+    q = a_hi / b_hi
+    p, e = two_product(q, b_hi)
+    return q, (((a_hi - p) - e) + a_lo - q * b_lo) / b_hi
+
+
+def logistic_dd(z: np.ndarray, dz: np.ndarray) -> tuple[np.ndarray, ...]:
+    """sigma(z + dz) and sigma(-z - dz) as (hi, lo) pairs, for |dz| << 1 (dz enters to first order).
+    Every step after the exponential is error-free or corrected, so each is within about half an ulp
+    plus exp's own rounding, where logistic_parts' e / (1 + e) carries up to two roundings more."""
+    sign = np.where(z >= 0, 1.0, -1.0)
+    e = np.exp(-np.abs(z))
+    e_lo = -e * (sign * dz)  # e^{-|z + dz|} = e^{-|z|} (1 - sign dz)
+    d, de = two_sum(1.0, e)
+    de = de + e_lo
+    r = 1.0 / d  # 1 / (d + de) = r (1 + res - r de), res = 1 - r d exactly
+    p, pe = two_product(r, d)
+    big = (r, r * (((1.0 - p) - pe) - r * de))
+    small = dd_mul(e, e_lo, *big)
+    positive = z >= 0
+    s = tuple(np.where(positive, b, m) for b, m in zip(big, small))
+    s_neg = tuple(np.where(positive, m, b) for b, m in zip(big, small))
+    return s, s_neg
+
+
 def _split(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     c = 134217729.0 * a  # 2^27 + 1
     hi = c - (c - a)

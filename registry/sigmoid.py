@@ -1,8 +1,9 @@
-"""sigmoid(x) = 1 / (1 + exp(-x)),  sigmoid'(x) = e / (1 + e)^2 with e = exp(-|x|)."""
+"""sigmoid(x) = 1 / (1 + exp(-x)),  sigmoid'(x) = e / (1 + e)^2 with e = exp(-|x|);  logsigmoid = log sigmoid."""
 
 import numpy as np
 import sympy as sp
 import torch
+import torch.nn.functional as F
 
 from registry.numeric import logistic_parts
 from registry.spec import Activation
@@ -30,4 +31,22 @@ SPEC = Activation(
     torch_inplace=torch.sigmoid_,
     limits_f=lambda: (0.0, 1.0),
     limits_df=lambda: (0.0, 0.0),
+)
+
+
+def logsigmoid_f(x):
+    # log sigma(x) = -softplus(-x) = -(log1p(e^{-|x|}) - min(x, 0)): no exp overflows, nothing
+    # cancels, and where the value rounds to 0 it is -0.0, the sign of the exact value.
+    return -(np.log1p(logistic_parts(x)[2]) - np.minimum(x, 0.0))
+
+
+LOGSIGMOID = Activation(
+    name="logsigmoid",
+    formula=r"\log \sigma(x) = -\log(1 + e^{-x})",
+    sympy_expr=lambda x: -sp.log(1 + sp.exp(-x)),
+    numpy_f=logsigmoid_f,
+    numpy_df=lambda x: logistic_parts(x)[1],  # sigma(-x)
+    torch_f=F.logsigmoid,
+    limits_f=lambda: (-np.inf, -0.0),
+    limits_df=lambda: (1.0, 0.0),
 )

@@ -40,15 +40,19 @@ class Param:
 class Activation:
     """One registry entry.
 
-    ``sympy_expr(x, **params)`` is exact, with parameters passed as sympy Rationals; its
-    Piecewise uses a strict ``x > 0`` at each kink, so the derivative at the kink is the
-    left-hand one, which is what torch returns (relu'(0) = 0, leaky_relu'(0) = slope).
+    ``sympy_expr(x, **params)`` is exact, with parameters passed as sympy Rationals. At each kink
+    its Piecewise gives the kink to the piece whose slope torch's backward kernel returns there:
+    the left-hand derivative (relu'(0) = 0, leaky_relu'(0) = slope) unless ``kink_sides`` says
+    ``+`` for that kink (hardtanh'(1) = 0, the right-hand one). ``jumps`` are points where f itself
+    is discontinuous (hardshrink, threshold): f has no derivative there, and the registry's value is
+    that of the piece holding the point, which is again what torch returns.
     ``numpy_f``/``numpy_df`` take a float64 array (infinities already replaced, see
     ``registry.numeric``) and return float64; ``limits_f(**params)`` and ``limits_df(**params)``
     give the values at (-inf, +inf) that the NumPy route returns there; ``torch_f`` uses
     torch's own op. ``torch_inplace``, where torch has one, is the same op writing into its
     argument; autograd then takes f' from the output (elu: f'(x) = f(x) + alpha on x <= 0, no
-    second exp), which is why training code prefers it.
+    second exp), which is why training code prefers it. ``torch_f`` is None for an activation
+    torch does not have (jax.nn's squareplus, sparse_plus, sparse_sigmoid).
     """
 
     name: str
@@ -56,13 +60,30 @@ class Activation:
     sympy_expr: Callable
     numpy_f: Callable
     numpy_df: Callable
-    torch_f: Callable
+    torch_f: Callable | None
     limits_f: Callable
     limits_df: Callable
     params: tuple[Param, ...] = ()
     kinks: tuple[float, ...] = ()
+    kink_sides: str = ""  # one "-" or "+" per kink; empty means "-" at every kink
+    jumps: tuple[float, ...] = ()
     torch_inplace: Callable | None = None
     extra: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.kink_sides and (len(self.kink_sides) != len(self.kinks) or set(self.kink_sides) - {"-", "+"}):
+            raise ValueError(
+                f"{self.name}: kink_sides needs one '-' or '+' per kink {self.kinks}, got {self.kink_sides!r}"
+            )
+
+    def side_at(self, kink: float) -> str:
+        """The one-sided derivative ("-" or "+") that the registry's value at ``kink`` equals."""
+        return self.kink_sides[self.kinks.index(kink)] if self.kink_sides else "-"
+
+    @property
+    def breaks(self) -> tuple[float, ...]:
+        """Every kink and jump, ascending: where f' is not given by one smooth formula."""
+        return tuple(sorted({*self.kinks, *self.jumps}))
 
     def bind(self, **params: object) -> dict[str, float]:
         """Validated parameters with defaults filled in; unknown names are a ValueError."""

@@ -42,5 +42,6 @@ def params_for(name: str) -> st.SearchStrategy:
 
 
 ACTIVATION_NAMES = tuple(ACTIVATIONS)
+TORCH_NAMES = tuple(n for n, a in ACTIVATIONS.items() if a.torch_f is not None)
 INPLACE_NAMES = tuple(n for n, a in ACTIVATIONS.items() if a.torch_inplace is not None)
 DTYPES = FLOAT_DTYPES

@@ -1,5 +1,6 @@
 """Values at the kinks, pinned in every route, and the special cases that collapse."""
 
+import mpmath
 import numpy as np
 import pytest
 import sympy as sp
@@ -10,6 +11,7 @@ import reference
 import theory
 from registry import ACTIVATIONS
 from registry.elu import SELU_ALPHA, SELU_SCALE
+from tests import tolerances
 from tests.strategies import ACTIVATION_NAMES, DTYPES, float_arrays
 
 # Calibrates the instruments (the routes agree); establishes no claim.
@@ -18,10 +20,17 @@ pytestmark = pytest.mark.instrument
 x = theory.x
 
 
+def torch_within_kink_tolerance(name: str, got: float, exact: sp.Expr, dtype) -> bool:
+    """Within 1.5 ulps (torch forms selu's lambda01 * alpha01 from two rounded constants: three
+    roundings), plus the relative error of a float32 constant where torch uses one in float64."""
+    allowance = tolerances.torch_constant_relative_error(name, dtype) * abs(float(exact))
+    return abs(got - float(exact)) <= 1.5 * float(theory.ulp(mpmath.mpf(float(exact)), dtype)) + allowance
+
+
 @pytest.mark.parametrize("name", ACTIVATION_NAMES)
 def test_derivative_at_zero_is_the_left_derivative_in_every_route(name):
-    """The convention: f'(0) is the limit from the left (relu'(0) = 0, leaky_relu'(0) = slope),
-    as sympy's strict ``x > 0`` Piecewise gives and torch returns; identical at -0.0."""
+    """At 0 every entry's f'(0) is the limit from the left (relu'(0) = 0, leaky_relu'(0) = slope),
+    as sympy's Piecewise gives and torch returns; identical at -0.0."""
     d = theory.derivative(name)
     left = theory.one_sided_limit(d, 0, "-")
     assert sp.simplify(d.subs(x, 0) - left) == 0
@@ -30,24 +39,47 @@ def test_derivative_at_zero_is_the_left_derivative_in_every_route(name):
         for zero in (0.0, -0.0):
             at = np.array([zero], dtype=dtype)
             assert reference.derivative(name, at)[0] == np.asarray(expected, dtype=dtype)
+    if ACTIVATIONS[name].torch_f is None:
+        return
     for dtype, tdtype in ((np.float32, torch.float32), (np.float64, torch.float64)):
         for zero in (0.0, -0.0):
             got = reference.torch_derivative(name, torch.tensor([zero], dtype=tdtype)).item()
-            # torch forms selu's lambda01 * alpha01 from two rounded constants: three roundings, <= 1.5 ulp.
-            assert theory.ulp_error(got, sp.N(left, 50), dtype) <= 1.5
+            assert torch_within_kink_tolerance(name, got, left, dtype)
 
 
 @pytest.mark.parametrize("name", [n for n, s in ACTIVATIONS.items() if s.kinks])
-def test_value_at_each_kink_is_the_left_limit_and_not_the_right_one_unless_smooth(name):
-    """At each kink f'(k) is the left limit; it equals the right limit only where f is C^1
-    there, i.e. where the left and right pieces have the same slope at k."""
+def test_value_at_each_kink_is_the_stated_one_sided_derivative_in_every_route(name):
+    """At each kink f'(k) is the one-sided limit kink_sides names (the left one unless it says "+"),
+    in sympy, NumPy and torch alike; where the two sides differ, it is not the other one."""
+    spec = ACTIVATIONS[name]
     d = theory.derivative(name)
-    for k in ACTIVATIONS[name].kinks:
-        left, right = theory.one_sided_limit(d, k, "-"), theory.one_sided_limit(d, k, "+")
-        assert d.subs(x, k) == left
-        pieces = theory.ranges.pieces(d)
-        slopes_match = sp.simplify(pieces[0][0].subs(x, k) - pieces[-1][0].subs(x, k)) == 0
-        assert (left == right) == slopes_match
+    for k in spec.kinks:
+        side = spec.side_at(k)
+        other = "+" if side == "-" else "-"
+        value, across = theory.one_sided_limit(d, k, side), theory.one_sided_limit(d, k, other)
+        assert d.subs(x, k) == value
+        for dtype in DTYPES:
+            assert reference.derivative(name, np.array([k], dtype=dtype))[0] == np.asarray(float(value), dtype=dtype)
+        if spec.torch_f is not None:
+            got = reference.torch_derivative(name, torch.tensor([k], dtype=torch.float64)).item()
+            assert torch_within_kink_tolerance(name, got, value, np.float64)
+            if value != across:
+                assert got != float(across)
+
+
+@pytest.mark.parametrize("name", [n for n, s in ACTIVATIONS.items() if s.jumps])
+def test_at_each_jump_f_is_discontinuous_and_every_route_gives_the_slope_of_the_piece_holding_it(name):
+    """A jump has no derivative: f's limits from the two sides differ. The registry's value there is
+    the slope of the piece that holds the point, which is what NumPy and torch return."""
+    spec = ACTIVATIONS[name]
+    f, d = theory.expression(name), theory.derivative(name)
+    for k in spec.jumps:
+        assert theory.one_sided_limit(f, k, "-") != theory.one_sided_limit(f, k, "+")
+        value = float(d.subs(x, sp.nsimplify(k)))
+        for dtype in DTYPES:
+            assert reference.derivative(name, np.array([k], dtype=dtype))[0] == value
+        got = reference.torch_derivative(name, torch.tensor([k, k], dtype=torch.float64)).numpy()
+        assert np.all(got == value)
 
 
 def test_relu_is_leaky_relu_with_slope_zero_exactly():

@@ -23,7 +23,7 @@ import numpy as np
 import theory
 
 ULPS = {np.float16: 0.51, np.float32: 0.51, np.float64: 4.0}
-COND = {("silu", "df"): 1.0, ("gelu", "df"): 1.0}
+COND = {("silu", "df"): 1.0, ("gelu", "df"): 1.0, ("gelu_tanh", "df"): 1.0, ("mish", "df"): 1.0}
 SUBNORMAL = {np.float64: 1.0}
 
 # torch autograd vs the NumPy derivative: |torch - numpy| <= k * eps * max(1, |x|, |f'(x)|).
@@ -37,6 +37,38 @@ TORCH_ABS_EPS = {np.float32: 4.0, np.float64: 4.0}
 # Documented torch behaviour outside that bound: softplus(x) = x for x > threshold (20), so its
 # gradient is exactly 1 there; in float64 the exact 1 - sigmoid(-x) differs from 1 until ~37.
 TORCH_SOFTPLUS_THRESHOLD = 20.0
+# gelu's tanh approximation: torch's backward forms x^2 (for 3 kappa x^2); where that overflows,
+# inf * 0 makes the gradient NaN (A17).
+TORCH_NAN_WHERE_SQUARE_OVERFLOWS = ("gelu_tanh",)
+
+
+def torch_exceptions(name: str, x: np.ndarray) -> np.ndarray:
+    """Where torch's f' is outside the routes' bound by documented or audited behaviour: softplus
+    past its threshold in float64, and gelu_tanh where x^2 overflows the dtype."""
+    x = np.asarray(x)
+    if name == "softplus" and x.dtype == np.float64:
+        return x > TORCH_SOFTPLUS_THRESHOLD
+    if name in TORCH_NAN_WHERE_SQUARE_OVERFLOWS:
+        return np.abs(x) > np.sqrt(np.finfo(x.dtype).max)
+    return np.zeros(x.shape, dtype=bool)
+
+
+# torch behaviour outside that bound, found by the audit: some backward kernels hold a constant as a
+# float32 scalar in every dtype, so in float64 the slope carries that constant's rounding:
+# hardsigmoid's 1/6 (A12, 1/6 (1 + 3e-8) everywhere on (-3, 3)). The torch route is held to that
+# relative error on top of the bound, and only there.
+TORCH_FLOAT32_CONSTANTS = {"hardsigmoid": lambda: 1 / 6}
+
+
+def torch_constant_relative_error(name: str, dtype, **params: float) -> float:
+    """|c32 - c| / c for an activation whose torch backward uses a float32 constant c32 in float64
+    (TORCH_FLOAT32_CONSTANTS, at these parameters), else 0."""
+    constant = TORCH_FLOAT32_CONSTANTS.get(name)
+    if constant is None or np.dtype(dtype) != np.float64:
+        return 0.0
+    c = constant(**params)
+    return abs(float(np.float32(c)) - c) / c
+
 
 # Deep chain: float routes against each other (relative), log-magnitude against mpmath (absolute in log).
 CHAIN_RTOL = {np.float64: 1e-9}
@@ -71,7 +103,7 @@ def torch_factor_relative_error(name: str, z, fprime_z) -> mpmath.mpf:
     rel = TORCH_ABS_EPS[np.float64] * eps * max(1, abs(z), abs(fprime_z)) / abs(fprime_z)
     if name == "softplus" and z > TORCH_SOFTPLUS_THRESHOLD:
         rel += abs(1 - fprime_z) / abs(fprime_z)
-    return rel
+    return rel + torch_constant_relative_error(name, np.float64)
 
 
 def chain_subnormal_atol(values) -> float:

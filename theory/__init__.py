@@ -10,7 +10,16 @@ from theory.chain import (
     pre_activations_mp,
     with_activation,
 )
-from theory.mp import exact_activation, exact_derivative, mp_callable, mp_eval, ulp, ulp_error
+from theory.mp import (
+    exact_activation,
+    exact_derivative,
+    mp_callable,
+    mp_eval,
+    settled,
+    settled_callable,
+    ulp,
+    ulp_error,
+)
 from theory.ranges import (
     Extremum,
     Range,
@@ -39,6 +48,8 @@ __all__ = [
     "expression",
     "limits_at_infinity",
     "mp_callable",
+    "settled",
+    "settled_callable",
     "mp_eval",
     "one_sided_limit",
     "output_range",

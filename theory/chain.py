@@ -8,7 +8,7 @@ from functools import cache
 import mpmath
 import sympy as sp
 
-from theory.mp import compiled, mp_callable
+from theory.mp import compiled, mp_callable, settled
 from theory.symbolic import derivative, expression
 from theory.symbolic import x as _x
 
@@ -99,7 +99,9 @@ def _chain_gradient_mp(n: int, name: str, params: tuple):
         "f": mp_callable(expression(name, binary=True, **params), (_x,)),
         "fprime": mp_callable(derivative(name, binary=True, **params), (_x,)),
     }
-    return mp_callable(_mark_derivatives(chain_gradient(n)), (model.x, *model.W[1:], *model.b[1:]), functions)
+    gradient = mp_callable(_mark_derivatives(chain_gradient(n)), (model.x, *model.W[1:], *model.b[1:]), functions)
+    # Settled: f and f' of some entries cancel at fixed precision (1 + tanh u far left, x - tanh x near 0).
+    return lambda *args: settled(gradient, *(mpmath.mpf(a) for a in args))
 
 
 def chain_gradient_product(n: int) -> sp.Expr:
@@ -122,5 +124,5 @@ def pre_activations_mp(name: str, x: float, W, b, **params: float) -> list:
     a, zs = mpmath.mpf(x), []
     for w, c in zip(W, b):
         zs.append(mpmath.mpf(w) * a + mpmath.mpf(c))
-        a = f(zs[-1])
+        a = settled(f, zs[-1])
     return zs

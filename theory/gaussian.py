@@ -9,6 +9,7 @@ from functools import cache
 import mpmath
 import sympy as sp
 
+from registry import get
 from theory.mp import compiled
 from theory.ranges import pieces
 from theory.symbolic import derivative, expression, x
@@ -44,8 +45,10 @@ def integrand(name: str, kind: str, **params: float) -> sp.Expr:
 def closed_form(name: str, kind: str, params: tuple = ()) -> sp.Expr | None:
     """E[g(sqrt(q) z)] as a sympy expression in q, when g is piecewise and each piece integrates."""
     g = sp.piecewise_fold(integrand(name, kind, **dict(params)))
-    if not isinstance(g, sp.Piecewise):
-        return None  # smooth entries (sigmoid, tanh, ...) have no elementary Gaussian integral
+    if not isinstance(g, sp.Piecewise) or not get(name).breaks:
+        # smooth entries (sigmoid, tanh, ...) have no elementary Gaussian integral; softsign is written
+        # piecewise only to spare sympy |x|, and sympy's integrate does not return on its pieces
+        return None
     total = sp.S.Zero
     for piece, where in pieces(g):
         lo, hi = where.inf / sp.sqrt(q), where.sup / sp.sqrt(q)  # x = sqrt(q) z keeps the order

@@ -31,6 +31,22 @@ def _erfc(z):
         return mpmath.exp(-z * z) / (z * mpmath.sqrt(mpmath.pi)) * (1 - 1 / (2 * z * z))
 
 
+# |z| beyond which exp(z) is taken to within a factor of 2, as 2^floor(z / ln 2). Every float input
+# times the registry's constants stays below 10^330, so only a power of x (gelu_tanh's e^(-2u) has
+# u ~ x^3, up to 10^924) gets there; e^(-10^330) changes no digit of a sum it joins, and a value made
+# of it lies so far below every float that its rounding to any dtype, 0, is all the suite reads of
+# it. mpmath's exact exp of such an argument costs milliseconds at every precision, and inf would
+# give inf/inf = NaN.
+EXP_CUTOFF = mpmath.mpf(10) ** 330
+
+
+def _exp(z):
+    """mpmath.exp, to within a factor of 2 where |z| > EXP_CUTOFF (see above)."""
+    if abs(z) > EXP_CUTOFF:
+        return mpmath.ldexp(1, int(mpmath.floor(z / mpmath.ln2)))
+    return mpmath.exp(z)
+
+
 class _log1p(sp.Function):
     """log(1 + a), printed as mpmath.log1p: sympy has no such function, mpmath does."""
 
@@ -67,23 +83,20 @@ def compiled(expr: sp.Expr, symbols: tuple = (x,)):
     return mp_callable(expr, symbols)
 
 
-def mp_eval(expr: sp.Expr, at: float) -> mpmath.mpf:
-    """expr(at) on the exact binary value of ``at``, precision doubled until 45 digits agree.
+def settled(fn, *args: mpmath.mpf) -> mpmath.mpf:
+    """fn(*args) with the precision doubled from 50 digits until two values agree to 45 digits.
 
-    Doubling from 50 digits handles the cancellation some sympy forms carry
-    (1 - tanh(x)^2 at large x, exp(x) - 1 at tiny x); an exact 0 is not trusted, since
-    cancellation produces exact zeros. From 800 digits on, a value that stays below
-    10^-400 (76 orders under the smallest float64 subnormal) is returned as 0.
+    Doubling handles the cancellation some sympy forms carry (1 - tanh(x)^2 at large x, exp(x) - 1
+    at tiny x, x - tanh(x) at small x); an exact 0 is not trusted, since cancellation produces exact
+    zeros. From 800 digits on, a value that stays below 10^-400 (76 orders under the smallest
+    float64 subnormal) is returned as 0. The arguments are exact (floats, or values the caller
+    computed at least as precisely), so raising the working precision only removes rounding.
     """
-    fn = compiled(expr)
-    point = mpmath.mpf(float(at))
-    if mpmath.isnan(point) or mpmath.isinf(point):
-        raise ValueError(f"mp_eval needs a finite point, got {at!r}")
     previous = None
     dps = START_DPS
     while dps <= MAX_DPS:
         with mpmath.workdps(dps):
-            value = fn(+point)
+            value = fn(*(+a for a in args))
             if previous is not None:
                 if value != 0 and abs(value - previous) <= abs(value) * mpmath.mpf(10) ** -AGREE_DIGITS:
                     return +value
@@ -91,7 +104,21 @@ def mp_eval(expr: sp.Expr, at: float) -> mpmath.mpf:
                     return mpmath.mpf(0)
         previous = value
         dps *= 2
-    raise ArithmeticError(f"{expr} at {at!r} did not settle by {MAX_DPS} digits")
+    raise ArithmeticError(f"{fn} at {args!r} did not settle by {MAX_DPS} digits")
+
+
+def settled_callable(expr: sp.Expr, symbols: tuple = (x,)):
+    """expr as a function of mpf arguments, each value settled (``settled``)."""
+    fn = compiled(expr, symbols)
+    return lambda *args: settled(fn, *args)
+
+
+def mp_eval(expr: sp.Expr, at: float) -> mpmath.mpf:
+    """expr(at) on the exact binary value of ``at``, settled to 45 digits (``settled``)."""
+    point = mpmath.mpf(float(at))
+    if mpmath.isnan(point) or mpmath.isinf(point):
+        raise ValueError(f"mp_eval needs a finite point, got {at!r}")
+    return settled(compiled(expr), point)
 
 
 def exact_activation(name: str, at: float, **params: float) -> mpmath.mpf:
@@ -139,5 +166,6 @@ def mp_callable(expr: sp.Expr, symbols: tuple, functions: dict | None = None) ->
         "_erfc_of_minus": lambda a: _erfc(-a),
         "_log1p": mpmath.log1p,
         "_expm1": mpmath.expm1,
+        "exp": _exp,
     }
     return sp.lambdify(symbols, _without_cancellation(expr), modules=[mapping, "mpmath"])

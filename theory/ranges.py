@@ -8,6 +8,7 @@ from functools import cache
 import mpmath
 import sympy as sp
 
+from registry import get
 from theory.symbolic import derivative, expression, x
 
 # A sign change of g' on this grid brackets each numeric critical point; wide enough that
@@ -77,7 +78,7 @@ def _numeric_critical_points(slope: sp.Expr, interval: sp.Interval) -> list[sp.F
     return roots
 
 
-def _candidates(g: sp.Expr, interval: sp.Interval) -> list[Extremum]:
+def _candidates(g: sp.Expr, interval: sp.Interval, numeric: bool = False) -> list[Extremum]:
     out = []
     for end, closed in ((interval.left, not interval.left_open), (interval.right, not interval.right_open)):
         if end.is_infinite:
@@ -90,7 +91,7 @@ def _candidates(g: sp.Expr, interval: sp.Interval) -> list[Extremum]:
     slope = sp.diff(g, x)
     if sp.simplify(slope) == 0:
         return [Extremum(sp.simplify(g), interval, attained=True)]
-    found = sp.solveset(slope, x, interval)
+    found = sp.ConditionSet(x, sp.Eq(slope, 0), interval) if numeric else sp.solveset(slope, x, interval)
     if isinstance(found, sp.FiniteSet):
         out += [Extremum(sp.simplify(g.subs(x, c)), c, attained=True) for c in found]
     elif found is not sp.S.EmptySet:
@@ -106,9 +107,10 @@ def mp_value(g: sp.Expr, at: sp.Float) -> mpmath.mpf:
 
 
 @cache
-def real_range(expr: sp.Expr) -> Range:
-    """Exact inf and sup of expr over the reals (Piecewise handled piece by piece)."""
-    cands = [c for piece, where in pieces(expr) for c in _candidates(piece, where)]
+def real_range(expr: sp.Expr, numeric: bool = False) -> Range:
+    """Exact inf and sup of expr over the reals (Piecewise handled piece by piece); with ``numeric``
+    the critical points are located numerically without asking sympy's solveset first."""
+    cands = [c for piece, where in pieces(expr) for c in _candidates(piece, where, numeric)]
     key = lambda c: float(sp.N(c.value, _DIGITS))  # noqa: E731
     low, high = min(key(c) for c in cands), max(key(c) for c in cands)
     # Where the same value is both attained and approached, attained wins.
@@ -119,12 +121,17 @@ def real_range(expr: sp.Expr) -> Range:
 
 def derivative_range(name: str, **params: float) -> Range:
     """inf and sup of f' over the reals, each with where it is attained or approached."""
-    return real_range(derivative(name, **params))
+    return real_range(derivative(name, **params), _numeric_only(name))
+
+
+def _numeric_only(name: str) -> bool:
+    """The registry's note that sympy's solveset does not return on this entry's equations."""
+    return get(name).extra.get("critical_points") == "numeric"
 
 
 def output_range(name: str, **params: float) -> Range:
     """inf and sup of f over the reals, each with where it is attained or approached."""
-    return real_range(expression(name, **params))
+    return real_range(expression(name, **params), _numeric_only(name))
 
 
 def limits_at_infinity(name: str, order: int = 0, **params: float) -> tuple[sp.Expr, sp.Expr]:
@@ -155,6 +162,9 @@ def one_sided_limit(expr: sp.Expr, at: float, side: str) -> sp.Expr:
     at = sp.nsimplify(at)
     near = sp.Interval.open(at, at + 1) if side == "+" else sp.Interval.open(at - 1, at)
     for piece, where in pieces(expr):
-        if sp.Intersection(where, near) != sp.S.EmptySet:
+        # The piece that applies right next to ``at``: its part of ``near`` reaches ``at`` itself (a
+        # piece that only meets ``near`` farther out, as hardshrink's x < -1/2 does left of 0, does not).
+        part = sp.Intersection(where, near)
+        if part != sp.S.EmptySet and (part.inf if side == "+" else part.sup) == at:
             return sp.limit(piece, x, at, side)
     raise ArithmeticError(f"no piece of {expr} applies on side {side} of {at}")

@@ -21,7 +21,7 @@ Z_MIN, W_MIN = 1e-8, 1e-290
 
 def chain_factors_exact(name, x, W, b):
     """The factors of dy/dW1 = f'(z_n) prod_{i>=2} [W_i f'(z_{i-1})] x, exactly (mpmath)."""
-    fp = theory.mp_callable(theory.derivative(name), (theory.x,))
+    fp = theory.settled_callable(theory.derivative(name))
     zs = theory.pre_activations_mp(name, x, W, b)
     return [fp(zs[-1])] + [mpmath.mpf(W[i]) * fp(zs[i - 1]) for i in range(1, len(W))] + [mpmath.mpf(x)], zs
 

@@ -1,0 +1,95 @@
+"""The clipped family: hardtanh = clip(x, -1, 1), relu6 = clip(x, 0, 6), hardsigmoid = relu6(x + 3)/6,
+hardswish = x relu6(x + 3)/6. Pieces are polynomials; at each kink the Piecewise holds the slope torch's
+backward kernel returns (hardtanh_backward and hardswish_backward: the outer piece's slope at both ends)."""
+
+import numpy as np
+import sympy as sp
+import torch.nn.functional as F
+
+from registry.spec import Activation
+
+
+def _clip(lo, hi):
+    def f(x):
+        return np.clip(x, lo, hi)
+
+    def df(x):
+        return np.where((x > lo) & (x < hi), 1.0, 0.0)
+
+    return f, df
+
+
+_hardtanh_f, _hardtanh_df = _clip(-1.0, 1.0)
+_relu6_f, _relu6_df = _clip(0.0, 6.0)
+
+HARDTANH = Activation(
+    name="hardtanh",
+    formula=r"\mathrm{hardtanh}(x) = \min(\max(x, -1), 1)",
+    sympy_expr=lambda x: sp.Piecewise((-1, x <= -1), (x, x < 1), (1, True)),
+    numpy_f=_hardtanh_f,
+    numpy_df=_hardtanh_df,
+    torch_f=F.hardtanh,
+    torch_inplace=F.hardtanh_,
+    limits_f=lambda: (-1.0, 1.0),
+    limits_df=lambda: (0.0, 0.0),
+    kinks=(-1.0, 1.0),
+    kink_sides="-+",
+)
+
+RELU6 = Activation(
+    name="relu6",
+    formula=r"\mathrm{relu6}(x) = \min(\max(x, 0), 6)",
+    sympy_expr=lambda x: sp.Piecewise((0, x <= 0), (x, x < 6), (6, True)),
+    numpy_f=_relu6_f,
+    numpy_df=_relu6_df,
+    torch_f=F.relu6,
+    limits_f=lambda: (0.0, 6.0),
+    limits_df=lambda: (0.0, 0.0),
+    kinks=(0.0, 6.0),
+    kink_sides="-+",
+)
+
+
+def hardsigmoid_f(x):
+    # (x + 3)/6, not x/6 + 1/2: near the root -3, x + 3 is exact (Sterbenz) where x/6 + 1/2 cancels.
+    return np.where(x <= -3.0, 0.0, np.where(x < 3.0, (x + 3.0) / 6.0, 1.0))
+
+
+HARDSIGMOID = Activation(
+    name="hardsigmoid",
+    formula=r"\mathrm{hardsigmoid}(x) = \mathrm{relu6}(x + 3) / 6",
+    sympy_expr=lambda x: sp.Piecewise((0, x <= -3), (x / 6 + sp.Rational(1, 2), x < 3), (1, True)),
+    numpy_f=hardsigmoid_f,
+    numpy_df=lambda x: np.where((x > -3.0) & (x < 3.0), 1.0 / 6.0, 0.0),
+    torch_f=F.hardsigmoid,
+    limits_f=lambda: (0.0, 1.0),
+    limits_df=lambda: (0.0, 0.0),
+    kinks=(-3.0, 3.0),
+    kink_sides="-+",
+)
+
+
+def hardswish_f(x):
+    # x + 3 is exact near the root -3 (Sterbenz), x itself near the root 0: relative accuracy at both.
+    inner = np.clip(x, -3.0, 3.0)
+    return np.where(x <= -3.0, 0.0, np.where(x < 3.0, inner * (inner + 3.0) / 6.0, x))
+
+
+def hardswish_df(x):
+    # 2x + 3 is exact near its root -3/2 (Sterbenz); torch's x/3 + 1/2 is the same value.
+    inner = np.clip(x, -3.0, 3.0)
+    return np.where(x <= -3.0, 0.0, np.where(x < 3.0, (2.0 * inner + 3.0) / 6.0, 1.0))
+
+
+HARDSWISH = Activation(
+    name="hardswish",
+    formula=r"\mathrm{hardswish}(x) = x\,\mathrm{relu6}(x + 3) / 6",
+    sympy_expr=lambda x: sp.Piecewise((0, x <= -3), (x * (x + 3) / 6, x < 3), (x, True)),
+    numpy_f=hardswish_f,
+    numpy_df=hardswish_df,
+    torch_f=F.hardswish,
+    limits_f=lambda: (0.0, np.inf),
+    limits_df=lambda: (0.0, 1.0),
+    kinks=(-3.0, 3.0),
+    kink_sides="-+",
+)

@@ -1,0 +1,97 @@
+"""Shrinkage and threshold: hardshrink and threshold jump (f has no derivative at the jump), softshrink
+and tanhshrink = x - tanh(x) are continuous. Parameters are torch's defaults (lambda = 1/2) and, for
+threshold, which has none, threshold 1 and value 0; torch's backward returns the slope of the piece
+that holds the point (hardshrink_backward, softshrink_backward and threshold_backward test |x| <= lambda
+and x <= threshold), and so does each Piecewise here."""
+
+from fractions import Fraction
+from math import comb, factorial
+
+import numpy as np
+import sympy as sp
+import torch.nn.functional as F
+
+from registry.spec import Activation
+
+LAMBDA = 0.5
+THRESHOLD, VALUE = 1.0, 0.0
+_HALF = sp.Rational(1, 2)
+
+HARDSHRINK = Activation(
+    name="hardshrink",
+    formula=r"\mathrm{hardshrink}(x) = \begin{cases} x & |x| > \tfrac12 \\ 0 & |x| \le \tfrac12 \end{cases}",
+    sympy_expr=lambda x: sp.Piecewise((x, x < -_HALF), (0, x <= _HALF), (x, True)),
+    numpy_f=lambda x: np.where(np.abs(x) > LAMBDA, x, 0.0),
+    numpy_df=lambda x: np.where(np.abs(x) > LAMBDA, 1.0, 0.0),
+    torch_f=lambda t: F.hardshrink(t, LAMBDA),
+    limits_f=lambda: (-np.inf, np.inf),
+    limits_df=lambda: (1.0, 1.0),
+    jumps=(-LAMBDA, LAMBDA),
+)
+
+SOFTSHRINK = Activation(
+    name="softshrink",
+    formula=r"\mathrm{softshrink}(x) = \mathrm{sign}(x) \max(|x| - \tfrac12, 0)",
+    sympy_expr=lambda x: sp.Piecewise((x + _HALF, x < -_HALF), (0, x <= _HALF), (x - _HALF, True)),
+    # |x| - 1/2 is exact on [1/2, 1] (Sterbenz), where the result is small.
+    numpy_f=lambda x: np.where(np.abs(x) > LAMBDA, np.sign(x) * (np.abs(x) - LAMBDA), 0.0),
+    numpy_df=lambda x: np.where(np.abs(x) > LAMBDA, 1.0, 0.0),
+    torch_f=lambda t: F.softshrink(t, LAMBDA),
+    limits_f=lambda: (-np.inf, np.inf),
+    limits_df=lambda: (1.0, 1.0),
+    kinks=(-LAMBDA, LAMBDA),
+    kink_sides="+-",
+)
+
+THRESHOLD_SPEC = Activation(
+    name="threshold",
+    formula=r"\mathrm{threshold}(x) = \begin{cases} x & x > 1 \\ 0 & x \le 1 \end{cases}",
+    sympy_expr=lambda x: sp.Piecewise((0, x <= 1), (x, True)),
+    numpy_f=lambda x: np.where(x > THRESHOLD, x, VALUE),
+    numpy_df=lambda x: np.where(x > THRESHOLD, 1.0, 0.0),
+    torch_f=lambda t: F.threshold(t, THRESHOLD, VALUE),
+    torch_inplace=lambda t: F.threshold_(t, THRESHOLD, VALUE),
+    limits_f=lambda: (VALUE, np.inf),
+    limits_df=lambda: (0.0, 1.0),
+    jumps=(THRESHOLD,),
+)
+
+
+def _x_coth_x_minus_one(terms: int) -> np.ndarray:
+    """Taylor coefficients c_n of x coth(x) - 1 = sum_{n>=1} c_n x^{2n}, c_n = 4^n B_2n / (2n)!, as
+    float64, highest first (for Horner). Bernoulli numbers by their recurrence, in exact fractions."""
+    bern = [Fraction(1)]
+    for m in range(1, 2 * terms + 1):
+        bern.append(-sum(comb(m + 1, k) * bern[k] for k in range(m)) / (m + 1))
+    return np.array([float(4**n * bern[2 * n] / factorial(2 * n)) for n in range(terms, 0, -1)])
+
+
+# The series has radius pi: on |x| < 1 the ratio of terms is below (1/pi)^2, so 24 terms reach 1e-24.
+_COTH_SERIES = _x_coth_x_minus_one(24)
+_SERIES_BELOW = 1.0
+_EXP_CAP = 40.0  # 2/(e^{2a} + 1) < 1e-34 beyond: below an ulp of a - 1
+
+
+def tanhshrink_f(x):
+    """x - tanh x without cancellation: tanh(a) (a coth(a) - 1) by its series on |x| < 1, and
+    (a - 1) + 2/(e^{2a} + 1), a sum of two positive terms, beyond; odd in x."""
+    a = np.abs(x)
+    s = np.minimum(a, _SERIES_BELOW) ** 2  # the series is used below 1 only
+    series = np.zeros_like(a)
+    for c in _COTH_SERIES:
+        series = series * s + c
+    small = np.tanh(a) * (series * s)
+    large = (a - 1.0) + 2.0 / (np.expm1(2.0 * np.minimum(a, _EXP_CAP)) + 2.0)
+    return np.copysign(np.where(a < _SERIES_BELOW, small, large), x)
+
+
+TANHSHRINK = Activation(
+    name="tanhshrink",
+    formula=r"\mathrm{tanhshrink}(x) = x - \tanh(x)",
+    sympy_expr=lambda x: x - sp.tanh(x),
+    numpy_f=tanhshrink_f,
+    numpy_df=lambda x: np.tanh(x) ** 2,
+    torch_f=F.tanhshrink,
+    limits_f=lambda: (-np.inf, np.inf),
+    limits_df=lambda: (1.0, 1.0),
+)
