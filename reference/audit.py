@@ -40,6 +40,9 @@ PER_BINADE = {"float32": 1 << 10, "float64": 1 << 6}
 SPARSE_PER_BINADE = 3
 CONFIRM_PER_REGION = 8  # the worst screened points of each region that mpmath confirms
 EDGE_WINDOW = 1 << 16  # float64 run ends: bisection, then monotone over this many floats each side
+# A gradient that cancels at large |x| (softsign's 1/(1+|x|) - |x|/(1+|x|)^2) is wrongly zero at
+# thousands of scattered floats: the widest runs are refined and reported, with the count of all.
+MAX_REFINED_RUNS = 32
 
 
 def audit_id(name: str, framework: str = "torch") -> str:
@@ -191,6 +194,8 @@ class Audit:
     nonfinite: list[float]
     confirmed: dict[float, float | None] = field(default_factory=dict)  # x -> exact ulps (mpmath)
     edges_exact: bool = True
+    zero_runs: int = 0  # runs the sweep found; zero_intervals holds the MAX_REFINED_RUNS widest
+    zero_within: list[float] | None = None  # the sweep points where the first run starts and the last ends
 
     @property
     def info(self) -> dict:
@@ -203,9 +208,10 @@ def reference_values(name: str, xs: np.ndarray) -> np.ndarray:
 
 
 def off_kinks(name: str, xs: np.ndarray) -> np.ndarray:
-    """Where xs is not a kink: a kink is judged against the convention the framework documents
-    there (the claim's kink table), not against the sweep's one-sided exact value."""
-    return ~np.isin(xs, ACTIVATIONS[name].kinks)
+    """Where xs is neither a kink nor a jump: a kink is judged against the convention the framework
+    documents there, and a jump, where f has no derivative, only recorded (the claim's kink table);
+    neither against the sweep's one-sided exact value."""
+    return ~np.isin(xs, ACTIVATIONS[name].breaks)
 
 
 def screened(name: str, framework: str, dtype: str, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -219,16 +225,30 @@ def screened(name: str, framework: str, dtype: str, xs: np.ndarray) -> tuple[np.
 
 def _zero_predicate(name: str, framework: str, dtype: str):
     def holds(x: np.ndarray) -> np.ndarray:
-        return screened(name, framework, dtype, np.asarray(x, dtype=np.float64))[2]
+        x = np.asarray(x, dtype=np.float64)
+        if x.size >= LANES:
+            return screened(name, framework, dtype, x)[2]
+        # A few points alone would take a kernel's scalar tail, which can round differently from the
+        # vectorised body the sweep saw (see in_full_lanes): each is repeated to fill the lanes.
+        return screened(name, framework, dtype, np.repeat(x, LANES))[2][::LANES]
 
     return holds
+
+
+def widest_runs(pairs: list[tuple[int, int]], xs: np.ndarray, keep: int = MAX_REFINED_RUNS) -> list[tuple[int, int]]:
+    """The ``keep`` runs that span the most sweep points (ties: the wider in x), in ascending order."""
+    if len(pairs) <= keep:
+        return pairs
+    ranked = sorted(pairs, key=lambda p: (p[1] - p[0], float(xs[p[1]] - xs[p[0]])), reverse=True)
+    return sorted(ranked[:keep])
 
 
 def _refine(name: str, framework: str, dtype: str, xs: np.ndarray, marked: np.ndarray) -> tuple[list, bool]:
     """The wrongly-zero intervals, ends exact: 16-bit sweeps are every float already; float32 scans
     every float between each run's end and its unmarked neighbour; float64 bisects there and checks
-    the predicate monotone over EDGE_WINDOW floats (False where it is not: the sweep point is kept)."""
-    pairs = runs(marked)
+    the predicate monotone over EDGE_WINDOW floats (False where it is not: the sweep point is kept).
+    Past MAX_REFINED_RUNS runs, the widest are refined and returned."""
+    pairs = widest_runs(runs(marked), xs)
     if dtype in ("float16", "bfloat16"):
         return [[float(xs[i]), float(xs[j])] for i, j in pairs], True
     holds = _zero_predicate(name, framework, dtype)
@@ -253,6 +273,8 @@ def _edge(holds, a: float, b: float, dtype: np.dtype, rising: bool) -> tuple[flo
         pieces = float_intervals(holds, a, b, dtype)
         return (pieces[-1][0] if rising else pieces[0][1]), len(pieces) == 1
     predicate = holds if rising else (lambda x: ~holds(x))
+    if list(predicate(np.array([a, b]))) != [False, True]:
+        return (b if rising else a), False  # the run's end does not separate cleanly: keep the sweep point
     try:
         edge = float_threshold(predicate, a, b, dtype, window=EDGE_WINDOW, spread=1 << 10).edge
     except NotMonotone:
@@ -269,7 +291,9 @@ def screen(name: str, framework: str, dtype: str, xs: np.ndarray | None = None) 
     values, ulps, marked = screened(name, framework, dtype, xs)
     intervals, edges_exact = _refine(name, framework, dtype, xs, marked)
     nonfinite = [float(x) for x in xs[~np.isfinite(values)][:10]]
-    return Audit(name, framework, dtype, xs, values, ulps, intervals, nonfinite, {}, edges_exact)
+    every = runs(marked)
+    within = [float(xs[every[0][0]]), float(xs[every[-1][1]])] if every else None
+    return Audit(name, framework, dtype, xs, values, ulps, intervals, nonfinite, {}, edges_exact, len(every), within)
 
 
 def confirm(audit: Audit) -> Audit:
@@ -328,6 +352,9 @@ def summarize(audit: Audit) -> dict:
         worst = worst_confirmed(audit, lo, hi)
         row[label] = round(worst[1], 3) if worst else None
     row["wrongly_zero"] = audit.zero_intervals
+    if audit.zero_runs > len(audit.zero_intervals):  # scattered: the widest runs, and how many in all
+        row["wrongly_zero_runs"] = audit.zero_runs
+        row["wrongly_zero_within"] = audit.zero_within
     row["nan_or_inf_for_finite_x"] = audit.nonfinite
     worst = worst_confirmed(audit)
     row["worst_x"] = worst[0] if worst else None

@@ -14,7 +14,7 @@ import sys
 import time
 
 from reference import audit, frameworks
-from reports.format import number
+from reports.format import intervals, number
 
 COLUMNS = ("activation", "dtype", "worst ulps", "at x", "wrongly zero on", "NaN/inf at", "points")
 
@@ -46,7 +46,9 @@ def table(rows: list[dict]) -> str:
             r["dtype"],
             number(r["worst_ulps"], 3) if r["worst_ulps"] is not None else "-",
             number(r["worst_x"], 6) if r["worst_x"] is not None else "-",
-            "; ".join(f"[{number(a, 6)}, {number(b, 6)}]" for a, b in r["wrongly_zero"]) or "none",
+            intervals(
+                r["wrongly_zero"], digits=6, total=r.get("wrongly_zero_runs"), within=r.get("wrongly_zero_within")
+            ),
             ", ".join(number(x, 6) for x in r["nan_or_inf_for_finite_x"]) or "none",
             number(r["points"]),
         ]

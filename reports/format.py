@@ -77,3 +77,21 @@ CONSTANT_LENGTH = 24  # digits past which a constant is set apart in monospace
 def is_constant(text: str) -> bool:
     """A long constant written out: "1.6732632423543772848170429916717", or an exact fraction "8790.../5000..."."""
     return len(text) >= CONSTANT_LENGTH and all(ch in "0123456789.-+e/" for ch in text)
+
+
+def intervals(
+    pairs: list, shown: int = 3, digits: int = DEFAULT_DIGITS, total: int | None = None, within: list | None = None
+) -> str:
+    """Closed intervals as "[a, b]; [c, d]", or "none"; past ``shown`` of them (or of ``total``, when
+    ``pairs`` are the widest of that many, all lying ``within`` [lo, hi]), the ``shown`` widest in
+    ascending order and how many more there are, so that thousands of short runs read as one line."""
+    if not pairs:
+        return "none"
+    total = max(total or 0, len(pairs))
+    text = lambda p: f"[{number(p[0], digits)}, {number(p[1], digits)}]"  # noqa: E731
+    if total <= shown:
+        return "; ".join(text(p) for p in pairs)
+    widest = sorted(sorted(pairs, key=lambda p: p[1] - p[0], reverse=True)[:shown])
+    lo, hi = within or (min(p[0] for p in pairs), max(p[1] for p in pairs))
+    more = f"{total - len(widest):,} shorter runs, all within [{number(lo, digits)}, {number(hi, digits)}]"
+    return f"{'; '.join(text(p) for p in widest)} and {more}"

@@ -14,7 +14,7 @@ from pathlib import Path
 from reports import figures
 from reports.annotate import Restore, annotated, source_text
 from reports.citation import bibtex, load_cff
-from reports.format import column_label, is_constant, number
+from reports.format import column_label, intervals, is_constant, number
 from reports.ledger import Ledger
 from reports.mathml import from_latex, prose_html
 from reports.plugin import outcome_mark
@@ -56,6 +56,8 @@ def value_html(value) -> str:
     if isinstance(value, dict):
         return "<br>".join(f"<b>{html.escape(column_label(str(k)))}</b>: {value_html(v)}" for k, v in value.items())
     if isinstance(value, list) and value and all(isinstance(v, list) for v in value):
+        if len(value) > 3 and all(len(v) == 2 and all(isinstance(e, (int, float)) for e in v) for v in value):
+            return html.escape(intervals(value, digits=EVIDENCE_DIGITS))  # hundreds of runs read as one line
         return "; ".join(value_html(v) for v in value)  # intervals (or points): [a, b]; [c, d]
     if isinstance(value, list):  # intervals and short series as [a, b], long ones cut
         cut = len(value) > 12
@@ -503,6 +505,16 @@ def dtype_rows(row: dict) -> list[dict]:
     return [v for v in row.values() if isinstance(v, dict)]
 
 
+def kink_word(rows: list[dict] | None) -> str:
+    """The matrix's kink cell: no kink or jump; a value that differs from the stated convention; only
+    jumps (where f has no derivative and any value is only recorded); else as stated."""
+    if rows is None:
+        return "no kink"
+    if any(k["agrees"] is False for k in rows):
+        return "differs"
+    return "jump only" if all(k["agrees"] is None for k in rows) else "as stated"
+
+
 def audit_matrix(results: dict, ledger: Ledger | None = None) -> str:
     """The audit at a glance: activation x dtype, one matrix per library, worst ulps on a log colour
     scale, a mark where the gradient is wrongly zero or NaN/infinite, and the kink convention."""
@@ -515,9 +527,7 @@ def audit_matrix(results: dict, ledger: Ledger | None = None) -> str:
         for r in table["rows"]:
             row = cells.setdefault(r["library"], {}).setdefault(r["activation"], {"id": claim["id"]})
             row[r["dtype"]] = r
-            row["kink"] = (
-                "no kink" if kinks is None else ("as stated" if all(k["agrees"] for k in kinks["rows"]) else "differs")
-            )
+            row["kink"] = kink_word(None if kinks is None else kinks["rows"])
     if not cells:
         return ""
     dtypes = list(dict.fromkeys(r["dtype"] for lib in cells.values() for row in lib.values() for r in dtype_rows(row)))

@@ -10,7 +10,8 @@ from registry import ACTIVATIONS
 
 NAME = "numpy"
 TITLE = "NumPy reference (baseline)"
-KINK_SIDE: dict[str, str] = {}  # the registry's convention: the left derivative
+# the registry's convention: the left derivative, except where kink_sides says
+KINK_SIDE = {name: spec.kink_sides for name, spec in ACTIVATIONS.items() if spec.kink_sides}
 
 
 def version() -> str:

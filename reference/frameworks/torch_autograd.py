@@ -10,8 +10,18 @@ from registry import ACTIVATIONS
 
 NAME = "torch"
 TITLE = "torch autograd"
-# torch's backward kernels test x > 0 (threshold_backward, elu_backward): the left derivative.
-KINK_SIDE: dict[str, str] = {}
+# torch's value at each kink is the registry's own convention (each Piecewise holds the piece whose
+# slope torch's backward kernel returns there): the left derivative, except where kink_sides says.
+KINK_SIDE = {name: spec.kink_sides for name, spec in ACTIVATIONS.items() if spec.kink_sides}
+
+
+# The op as a user calls it, where the registry's name alone does not say (for the claims' scope).
+OP_TEXT = {
+    "gelu_tanh": "torch.nn.functional.gelu(x, approximate='tanh')",
+    "rrelu": "torch.nn.functional.rrelu(x, 1/8, 1/3, training=False)",
+    "threshold": "torch.nn.functional.threshold(x, 1.0, 0.0)",
+    "prelu": "torch.nn.functional.prelu(x, weight) with one weight",
+}
 
 
 def version() -> str:
@@ -19,7 +29,7 @@ def version() -> str:
 
 
 def activations() -> list[str]:
-    return list(ACTIVATIONS)
+    return [name for name, spec in ACTIVATIONS.items() if spec.torch_f is not None]
 
 
 def derivative(activation: str, xs: np.ndarray, dtype: str) -> np.ndarray:
