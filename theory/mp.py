@@ -84,7 +84,8 @@ def compiled(expr: sp.Expr, symbols: tuple = (x,)):
 
 
 def settled(fn, *args: mpmath.mpf) -> mpmath.mpf:
-    """fn(*args) with the precision doubled from 50 digits until two values agree to 45 digits.
+    """fn(*args) with the precision doubled from 50 digits (or the caller's working precision, if
+    higher) until two values agree to 45 digits.
 
     Doubling handles the cancellation some sympy forms carry (1 - tanh(x)^2 at large x, exp(x) - 1
     at tiny x, x - tanh(x) at small x); an exact 0 is not trusted, since cancellation produces exact
@@ -93,8 +94,8 @@ def settled(fn, *args: mpmath.mpf) -> mpmath.mpf:
     computed at least as precisely), so raising the working precision only removes rounding.
     """
     previous = None
-    dps = START_DPS
-    while dps <= MAX_DPS:
+    dps = max(START_DPS, mpmath.mp.dps)  # a caller that asked for more digits gets at least those
+    while dps <= max(MAX_DPS, 2 * mpmath.mp.dps):
         with mpmath.workdps(dps):
             value = fn(*(+a for a in args))
             if previous is not None:
