@@ -153,6 +153,11 @@ AUDIT_X_LIMIT = 1e3  # every switch, threshold and underflow edge of the audited
 DTYPE_COLORS = {"float16": "#c0504d", "bfloat16": "#e08a1e", "float32": "#1f4e79", "float64": "#4f8f4f"}
 
 
+# Errors drawn at most this high: a gradient of 1/2 where the exact one is 1e-308 is ~1e308 ulps off,
+# and matplotlib's log axis (its margins, its tick locator) overflows float64 near there.
+ULPS_CEILING = 1e280
+
+
 def audit_detail(name: str, framework: str, series: dict[str, dict], zero: dict[str, list[list[float]]]) -> str:
     """One activation's audit in one framework: worst ulps per log-|x| bin against x, the framework
     solid and the NumPy reference dotted, one colour per dtype; shaded where the framework's
@@ -168,7 +173,7 @@ def audit_detail(name: str, framework: str, series: dict[str, dict], zero: dict[
                     xs, us = zip(*pts)
                     label = f"{framework} {dtype}" if library == framework else None
                     label = "NumPy reference" if library == "numpy" and dtype == "float64" else label
-                    ax.plot(xs, np.maximum(us, 1e-2), style, linewidth=width, color=color, label=label)
+                    ax.plot(xs, np.clip(us, 1e-2, ULPS_CEILING), style, linewidth=width, color=color, label=label)
             for lo, hi in zero.get(dtype, []):
                 lo, hi = max(lo, -AUDIT_X_LIMIT), min(hi, AUDIT_X_LIMIT)
                 if lo < hi:
@@ -177,9 +182,12 @@ def audit_detail(name: str, framework: str, series: dict[str, dict], zero: dict[
         ax.set_xlim(-AUDIT_X_LIMIT, AUDIT_X_LIMIT)
         ax.set_yscale("log")
         worst = max((u for s in series.values() for side in s.values() for _, u in side), default=0.0)
-        ax.set_ylim(5e-3, max(1e2, 10 * worst))
+        # Ticks placed here, at most six: matplotlib's LogLocator steps past the top of the axis.
+        top = int(np.ceil(np.log10(max(1e2, 10 * min(worst, ULPS_CEILING)))))
+        ax.set_ylim(5e-3, 10.0**top)
         ax.minorticks_off()  # hundreds of minor ticks on symlog/log axes would double the SVG
-        ax.yaxis.set_major_locator(matplotlib.ticker.LogLocator(numticks=6))
+        step = max(1, int(np.ceil((top + 2) / 5)))
+        ax.yaxis.set_major_locator(matplotlib.ticker.FixedLocator(10.0 ** np.arange(-2, top + 1, step)))
         ax.annotate("exact (0 ulps) on the bottom line", (0.99, 0.03), xycoords="axes fraction", ha="right", fontsize=7)
         ax.axhline(4, color="k", linestyle="--", linewidth=0.8)
         ax.set_xlabel("x (input of the activation; symmetric log scale)")

@@ -565,3 +565,13 @@ def test_every_correction_finding_and_counterexample_is_on_the_page(small_result
                 assert value_html(value) in card, (claim["id"], key, value)
                 checked += 1
     assert checked >= 10  # the subset has refuted claims with counterexamples
+
+
+def test_an_audit_figure_draws_an_error_near_the_float64_maximum():
+    """jax.nn's squareplus gradient is 1/2 where the exact one is ~1e-299: an error near 1e298 ulps,
+    whose axis and ticks must stay finite (warnings are errors here)."""
+    from reports.figures import audit_detail
+
+    series = {"jax float64": {"negative": [[1.0, 3.9e298], [10.0, 1.7e308]], "positive": [[2.0, 0.5]]}}
+    svg = audit_detail("squareplus", "jax", series, {"float64": [[-5.0, -2.0]]})
+    assert svg.lstrip().startswith("<svg") and "squareplus" in svg
