@@ -18,7 +18,15 @@ TITLE = "JAX grad"
 # 0), relu6 with grad 0 at 0 and at 6; hard_tanh tests x > 1 and x < -1, so the middle piece holds
 # both ends; hard_sigmoid and hard_silu go through relu6; sparse_sigmoid's jnp.clip splits a tie
 # between its bounds evenly, which gives the mean (not documented). Elsewhere the left derivative.
-KINK_SIDE = {"leaky_relu": "+", "hardtanh": "+-", "hardswish": "-+", "sparse_plus": "-+", "sparse_sigmoid": "mm"}
+KINK_SIDE = {
+    "leaky_relu": "+",
+    "hardtanh": "+-",
+    "relu6": "-+",
+    "hardsigmoid": "-+",
+    "hardswish": "-+",
+    "sparse_plus": "-+",
+    "sparse_sigmoid": "mm",
+}
 _NUMPY_DTYPES = {"float16": np.float16, "bfloat16": ml_dtypes.bfloat16, "float32": np.float32, "float64": np.float64}
 
 # The registry's default parameters, passed to jax.nn's op where it takes them.
