@@ -164,6 +164,7 @@ def audit_detail(name: str, framework: str, series: dict[str, dict], zero: dict[
     gradient is wrongly zero."""
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(9, 2.8))
+        worst = 0.0  # over the points drawn: errors beyond the x window would flatten the ones in it
         for dtype, color in DTYPE_COLORS.items():
             for library, style, width in ((framework, "-", 1.1), ("numpy", ":", 0.9)):
                 s = series.get(f"{library} {dtype}", {})
@@ -171,6 +172,7 @@ def audit_detail(name: str, framework: str, series: dict[str, dict], zero: dict[
                 pts = sorted(p for p in pts if abs(p[0]) <= AUDIT_X_LIMIT)
                 if pts:
                     xs, us = zip(*pts)
+                    worst = max(worst, *us)
                     label = f"{framework} {dtype}" if library == framework else None
                     label = "NumPy reference" if library == "numpy" and dtype == "float64" else label
                     ax.plot(xs, np.clip(us, 1e-2, ULPS_CEILING), style, linewidth=width, color=color, label=label)
@@ -181,7 +183,6 @@ def audit_detail(name: str, framework: str, series: dict[str, dict], zero: dict[
         ax.set_xscale("symlog", linthresh=1.0)
         ax.set_xlim(-AUDIT_X_LIMIT, AUDIT_X_LIMIT)
         ax.set_yscale("log")
-        worst = max((u for s in series.values() for side in s.values() for _, u in side), default=0.0)
         # Ticks placed here, at most six: matplotlib's LogLocator steps past the top of the axis.
         top = int(np.ceil(np.log10(max(1e2, 10 * min(worst, ULPS_CEILING)))))
         ax.set_ylim(5e-3, 10.0**top)
