@@ -93,6 +93,14 @@ def test_gelu_split_of_inverse_sqrt2_is_exact_to_32_digits():
         assert abs(mpmath.mpf(R_HI) + mpmath.mpf(R_LO) - 1 / mpmath.sqrt(2)) < mpmath.mpf(10) ** -32
 
 
+def test_gelu_tanh_splits_of_kappa_and_sqrt_2_over_pi_are_exact_to_32_digits():
+    from registry.gelu import C_HI, C_LO, K_HI, K_LO, KAPPA
+
+    with mpmath.workdps(40):
+        assert abs(mpmath.mpf(K_HI) + mpmath.mpf(K_LO) - mpmath.mpf(KAPPA)) < mpmath.mpf(10) ** -32
+        assert abs(mpmath.mpf(C_HI) + mpmath.mpf(C_LO) - mpmath.sqrt(2 / mpmath.pi)) < mpmath.mpf(10) ** -32
+
+
 # Where the framework audit's baseline rows found the reference's worst float64 errors: each must stay
 # inside its budget (gelu' next to the root's region, silu' at its root and in the deep tail).
 AUDIT_WORST = {"gelu": (-1.0999999999999943,), "silu": (-1.2999999999999972, -709.78)}
