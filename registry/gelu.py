@@ -6,7 +6,7 @@ import numpy as np
 import sympy as sp
 import torch.nn.functional as F
 
-from registry.numeric import dd_mul, logistic_dd, two_product, two_sum
+from registry.numeric import DEEP_TAIL, TAIL_UNSCALE, dd_mul, logistic_dd, tail_exp, two_product, two_sum
 from registry.spec import Activation
 
 _erfc = np.frompyfunc(math.erfc, 1, 1)
@@ -69,17 +69,15 @@ C_HI = math.sqrt(2.0 / math.pi)
 C_LO = float(sp.N(sp.sqrt(2 / sp.pi) - sp.Rational(C_HI), 40))
 # Beyond |x| = 30, 2u exceeds 1900 and sigma(2u) is 0 or 1 in float64.
 _TANH_CLIP = 30.0
-_DEEP, _SCALE = -700.0, 64.0
-_UNSCALE = math.exp(-_SCALE)
 
 
 def _tanh_gelu_parts(x):
-    """((s, s_lo), (n, n_lo), (du, du_lo), scale): s = sigma(2u) / scale, n = sigma(-2u) and
-    du = u'(x) as double-doubles, for u = sqrt(2/pi) (x + kappa x^3). sigma(2u) has condition
+    """(xc, (s, s_lo), (n, n_lo), (du, du_lo), scale): x clipped to +-30, s = sigma(2u) / scale,
+    n = sigma(-2u) and du = u'(x) as double-doubles, for u = sqrt(2/pi) (x + kappa x^3). sigma(2u) has condition
     number |2u| (up to 1900 here), so u is carried to ~32 digits; the products after it are
     double-double too, so that the result rounds about once. Where 2u < -700, sigma(2u) = e^{2u} is
     subnormal or nearly so and would keep only its few digits: there s carries the factor e^{64}
-    (2u + 64 is exact: both lie in [-1024, -512)), and each result is multiplied by scale = e^{-64} last."""
+    (registry.numeric.tail_exp), and each result is multiplied by scale = e^{-64} last."""
     xc = np.clip(x, -_TANH_CLIP, _TANH_CLIP)
     x2 = two_product(xc, xc)
     a = dd_mul(*x2, K_HI, K_LO)  # kappa x^2
@@ -88,25 +86,25 @@ def _tanh_gelu_parts(x):
     u, eu = dd_mul(*v, C_HI, C_LO)
     z, dz = 2.0 * u, 2.0 * eu
     s, s_neg = (list(part) for part in logistic_dd(z, dz))
-    deep = z < _DEEP
-    s[0][deep] = np.exp(z[deep] + _SCALE)
+    deep = z < DEEP_TAIL
+    s[0][deep] = tail_exp(z[deep])
     s[1][deep] = s[0][deep] * dz[deep]
     s_neg[0][deep], s_neg[1][deep] = 1.0, 0.0
     three_a = two_product(a[0], 3.0)
     w, ew = two_sum(1.0, three_a[0])
     du = dd_mul(w, ew + (three_a[1] + 3.0 * a[1]), C_HI, C_LO)  # sqrt(2/pi) (1 + 3 kappa x^2)
-    return tuple(s), tuple(s_neg), du, np.where(deep, _UNSCALE, 1.0)
+    return xc, tuple(s), tuple(s_neg), du, np.where(deep, TAIL_UNSCALE, 1.0)
 
 
 def gelu_tanh_f(x):
-    s, _, _, scale = _tanh_gelu_parts(x)
+    _, s, _, _, scale = _tanh_gelu_parts(x)
     return np.where(np.abs(x) > _TANH_CLIP, np.maximum(x, 0.0), (x * s[0] + x * s[1]) * scale)
 
 
 def gelu_tanh_df(x):
     # gelu_tanh' = (1 + tanh u)/2 + x u' sech^2(u)/2 = sigma(2u) (1 + 2 x u' sigma(-2u)).
-    s, s_neg, du, scale = _tanh_gelu_parts(x)
-    xc = np.clip(x, -_TANH_CLIP, _TANH_CLIP)  # beyond, the result is 0 or 1 and t is unused
+    # beyond the clip the result is 0 or 1 and t is unused
+    xc, s, s_neg, du, scale = _tanh_gelu_parts(x)
     t = dd_mul(*dd_mul(2.0 * xc, 0.0, *du), *s_neg)
     one_t, e1 = two_sum(1.0, t[0])
     hi, lo = dd_mul(*s, one_t, e1 + t[1])

@@ -9,14 +9,11 @@ import numpy as np
 import sympy as sp
 import torch.nn.functional as F
 
-from registry.numeric import dd_div, dd_mul, logistic_dd, two_sum
+from registry.numeric import DEEP_TAIL, TAIL_UNSCALE, dd_div, dd_mul, logistic_dd, tail_exp, two_sum
 from registry.spec import Activation
 
-# Below -700, t = e^x (1 + O(e^x)) is subnormal or nearly so and a product with it keeps only its
-# few digits: there e^{x + 64} stands in (x + 64 is exact: both lie in [-1024, -512)), and the
-# result is multiplied by e^{-64} last.
-_DEEP, _SCALE = -700.0, 64.0
-_UNSCALE = np.exp(-_SCALE)
+# Below -700, t = e^x (1 + O(e^x)) is subnormal or nearly so: there the products are formed with
+# registry.numeric.tail_exp, scaled.
 
 
 def _parts(x):
@@ -39,7 +36,7 @@ def _parts(x):
     t_neg = dd_div(*w, *w2)
     w1_hi, w1_lo = two_sum(w[0], 1.0)
     sech2_neg = dd_div(*dd_div(4.0 * w1_hi, 4.0 * (w1_lo + w[1]), *w2), *w2)
-    s, _ = logistic_dd(x, zero)
+    s, _ = logistic_dd(x, zero, e)
     t = tuple(np.where(positive, p, n) for p, n in zip(t_pos, t_neg))
     sech2 = tuple(np.where(positive, p, n) for p, n in zip(sech2_pos, sech2_neg))
     return t, dd_mul(*sech2, *s)
@@ -48,8 +45,8 @@ def _parts(x):
 def numpy_f(x):
     t, _ = _parts(x)
     out = x * t[0] + x * t[1]
-    deep = x < _DEEP
-    out[deep] = (x[deep] * np.exp(x[deep] + _SCALE)) * _UNSCALE
+    deep = x < DEEP_TAIL
+    out[deep] = (x[deep] * tail_exp(x[deep])) * TAIL_UNSCALE
     return out
 
 
@@ -61,8 +58,8 @@ def numpy_df(x):
     xs_hi, xs_lo = dd_mul(xc, np.zeros_like(x), *sech2_s)
     hi, lo = two_sum(t[0], xs_hi)
     out = hi + (lo + t[1] + xs_lo)
-    deep = x < _DEEP  # t = e^x, sech^2 = 1, sigma = e^x to 1e-304: f' = e^x (1 + x)
-    out[deep] = (np.exp(x[deep] + _SCALE) * (1.0 + x[deep])) * _UNSCALE
+    deep = x < DEEP_TAIL  # t = e^x, sech^2 = 1, sigma = e^x to 1e-304: f' = e^x (1 + x)
+    out[deep] = (tail_exp(x[deep]) * (1.0 + x[deep])) * TAIL_UNSCALE
     return out
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 FLOAT_DTYPES = (np.float16, np.float32, np.float64)
@@ -55,6 +57,21 @@ def logistic_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.where(positive, big, small), np.where(positive, small, big), e
 
 
+# The deep tail: below z = -700, e^z is subnormal or nearly so (the smallest normal is e^-708.4), and a
+# product with it keeps only its few digits. There e^{z + 64} stands in and e^{-64} is applied last:
+# z + 64 is exact (for z in [-1024, -512) both lie in the binade of spacing 2^-43, and below -1024
+# e^{z + 64} is 0 either way), so the scaled route adds two roundings and loses no digits.
+DEEP_TAIL = -700.0
+TAIL_SCALE = 64.0
+TAIL_UNSCALE = math.exp(-TAIL_SCALE)
+
+
+def tail_exp(z: np.ndarray) -> np.ndarray:
+    """e^{z + 64}: the deep tail's stand-in for e^z (z < DEEP_TAIL), a normal float where e^z is not;
+    multiply the finished product by TAIL_UNSCALE."""
+    return np.exp(z + TAIL_SCALE)
+
+
 def two_product(a: np.ndarray, b: float) -> tuple[np.ndarray, np.ndarray]:
     """(p, e) with p = fl(a b) and p + e = a b exactly (Dekker; Veltkamp split, no FMA needed).
 
@@ -87,12 +104,13 @@ def dd_div(a_hi, a_lo, b_hi, b_lo) -> tuple[np.ndarray, np.ndarray]:
     return q, (((a_hi - p) - e) + a_lo - q * b_lo) / b_hi
 
 
-def logistic_dd(z: np.ndarray, dz: np.ndarray) -> tuple[np.ndarray, ...]:
+def logistic_dd(z: np.ndarray, dz: np.ndarray, e: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
     """sigma(z + dz) and sigma(-z - dz) as (hi, lo) pairs, for |dz| << 1 (dz enters to first order).
     Every step after the exponential is error-free or corrected, so each is within about half an ulp
-    plus exp's own rounding, where logistic_parts' e / (1 + e) carries up to two roundings more."""
+    plus exp's own rounding, where logistic_parts' e / (1 + e) carries up to two roundings more.
+    ``e``, if given, is exp(-|z|), already computed by the caller."""
     sign = np.where(z >= 0, 1.0, -1.0)
-    e = np.exp(-np.abs(z))
+    e = np.exp(-np.abs(z)) if e is None else e
     e_lo = -e * (sign * dz)  # e^{-|z + dz|} = e^{-|z|} (1 - sign dz)
     d, de = two_sum(1.0, e)
     de = de + e_lo

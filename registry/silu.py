@@ -4,28 +4,22 @@ import numpy as np
 import sympy as sp
 import torch.nn.functional as F
 
-from registry.numeric import logistic_parts
+from registry.numeric import DEEP_TAIL, TAIL_UNSCALE, logistic_parts, tail_exp
 from registry.spec import Activation
-
-_DEEP = -708.0
-# e^(x + 60) e^-60: on x < -708, x + 60 is exact (it stays in x's binade down to -1024, and below
-# that e^(x + 60) is 0 either way) and e^(x + 60) is a normal float, so sigma(x) = e^x / (1 + e^x)
-# is never formed as a subnormal (1 + e^x rounds to 1 there); three roundings in all.
-_SCALE = 60.0
-_UNSCALE = np.exp(-_SCALE)
 
 
 def _deep(x, mask, factor):
-    """factor(x) sigma(x) on x[mask] (x < -708), scaled so that no subnormal is ever multiplied."""
+    """factor(x) sigma(x) on x[mask] (x < -700, where 1 + e^x rounds to 1 and sigma(x) = e^x), formed
+    scaled (registry.numeric.tail_exp) so that no subnormal is ever multiplied; three roundings."""
     xd = x[mask]
-    return (factor(xd) * np.exp(xd + _SCALE)) * _UNSCALE
+    return (factor(xd) * tail_exp(xd)) * TAIL_UNSCALE
 
 
 def numpy_f(x):
     # Below -708 sigma(x) is subnormal, and x * sigma(x) would magnify its rounding |x|-fold;
     # there the product is formed scaled up (_deep).
     out = x * logistic_parts(x)[0]
-    deep = x < _DEEP
+    deep = x < DEEP_TAIL
     out[deep] = _deep(x, deep, lambda xd: xd)
     return out
 
@@ -33,8 +27,8 @@ def numpy_f(x):
 def numpy_df(x):
     s, s_neg, _ = logistic_parts(x)
     out = s * (1.0 + x * s_neg)
-    # On x < -708, 1 - sigma(x) is 1 in float64 and x sigma^2 < 10^-600: f' = sigma(x)(1 + x).
-    deep = x < _DEEP
+    # On x < -700, 1 - sigma(x) is 1 in float64 and x sigma^2 < 10^-600: f' = sigma(x)(1 + x).
+    deep = x < DEEP_TAIL
     out[deep] = _deep(x, deep, lambda xd: 1.0 + xd)
     return out
 

@@ -1,28 +1,56 @@
-"""softplus(x) = log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)),  softplus' = sigmoid."""
+"""softplus_b(x) = log(1 + exp(b x)) / b = max(x, 0) + log1p(exp(-|b x|)) / b,  softplus_b' = sigmoid(b x).
+
+torch's F.softplus(x, beta, threshold) returns x itself where beta x > threshold (20 by default):
+that switch is torch's shortcut, not part of the function, so the registry holds the exact softplus
+and the torch route states the switch as its exception (tests/tolerances.py, claim A07).
+"""
 
 import numpy as np
 import sympy as sp
 import torch.nn.functional as F
 
-from registry.numeric import logistic_parts
-from registry.spec import Activation
+from registry.numeric import DEEP_TAIL, TAIL_UNSCALE, logistic_dd, tail_exp, two_product
+from registry.spec import Activation, Param
+
+# Beyond |x| = 1e200 both parts have long saturated (|b x| >= 1e197); clipping there keeps
+# two_product's operands and product below its 1e290 limit, so no inf - inf can arise.
+_SATURATED = 1e200
 
 
-def numpy_f(x):
-    return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
+def _scaled(x, beta):
+    """z + dz = beta x exactly: sigma(z) is as sensitive to z's rounding as |z| (1 - sigma(z)), which
+    is hundreds of ulps at z = -700, so the rounding error of beta x is carried, not dropped."""
+    return two_product(np.clip(x, -_SATURATED, _SATURATED), beta)
 
 
-def numpy_df(x):
-    return logistic_parts(x)[0]
+def numpy_f(x, beta):
+    z, dz = _scaled(x, beta)
+    e = np.exp(-np.abs(z))
+    e = e - e * (np.sign(z) * dz)  # e^{-|z + dz|} = e^{-|z|} (1 - sign(z) dz) to first order
+    out = np.maximum(x, 0.0) + np.log1p(e) / beta
+    # Below z = -700, log1p(e^z) = e^z is subnormal or nearly so, and a beta < 1 would scale its
+    # rounding up into a normal result: formed scaled there (registry.numeric.tail_exp).
+    deep = z < DEEP_TAIL
+    out[deep] = ((tail_exp(z[deep]) * (1.0 + dz[deep])) / beta) * TAIL_UNSCALE
+    return out
+
+
+def numpy_df(x, beta):
+    (hi, lo), _ = logistic_dd(*_scaled(x, beta))
+    return hi + lo
 
 
 SPEC = Activation(
     name="softplus",
-    formula=r"\mathrm{softplus}(x) = \log(1 + e^{x})",
-    sympy_expr=lambda x: sp.log(1 + sp.exp(x)),
+    formula=r"\mathrm{softplus}_\beta(x) = \tfrac{1}{\beta}\log(1 + e^{\beta x})",
+    sympy_expr=lambda x, beta: sp.log(1 + sp.exp(beta * x)) / beta,
     numpy_f=numpy_f,
     numpy_df=numpy_df,
-    torch_f=F.softplus,
-    limits_f=lambda: (0.0, np.inf),
-    limits_df=lambda: (0.0, 1.0),
+    # threshold left at torch's default, 20: the route's documented exception where beta x > 20.
+    torch_f=lambda t, beta: F.softplus(t, beta=beta),
+    limits_f=lambda beta: (0.0, np.inf),
+    limits_df=lambda beta: (0.0, 1.0),
+    # torch's default beta = 1; 1e-3 to 1e3 spans the sharpness settings in use (beta = 100 makes it
+    # nearly relu) while b/4-style constants stay normal floats.
+    params=(Param("beta", 1.0, 1e-3, 1e3),),
 )

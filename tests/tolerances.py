@@ -34,20 +34,30 @@ TORCH_ABS_EPS = {np.float32: 4.0, np.float64: 4.0}
 # An in-place twin (registry torch_inplace) takes f' from its output, e.g. elu' = elu(x) + alpha:
 # the absolute error of f(x), a few eps times max(|f(x)|, alpha), passes into f' unamplified, so
 # its bound's scale also has |f(x)| (alpha 462 at x = -20: f' = 9.5e-7 off by 5.7e-14).
-# Documented torch behaviour outside that bound: softplus(x) = x for x > threshold (20), so its
-# gradient is exactly 1 there; in float64 the exact 1 - sigmoid(-x) differs from 1 until ~37.
+# Documented torch behaviour outside that bound: softplus_beta(x) = x where beta x > threshold (20
+# by default), so its gradient is exactly 1 there; in float64 the exact 1 - sigmoid(-beta x) differs
+# from 1 until beta x ~ 37.
 TORCH_SOFTPLUS_THRESHOLD = 20.0
 # gelu's tanh approximation: torch's backward forms x^2 (for 3 kappa x^2); where that overflows,
 # inf * 0 makes the gradient NaN (A17).
 TORCH_NAN_WHERE_SQUARE_OVERFLOWS = ("gelu_tanh",)
 
 
-def torch_exceptions(name: str, x: np.ndarray) -> np.ndarray:
+def softplus_linearised(x: np.ndarray, beta: float = 1.0, threshold: float = TORCH_SOFTPLUS_THRESHOLD) -> np.ndarray:
+    """Where torch's softplus returns x itself: beta x > threshold, the product rounded in x's dtype
+    as torch's kernel forms it."""
+    x = np.asarray(x)
+    # beta x overflows to inf near the float maximum in torch's kernel too, and inf > threshold.
+    with np.errstate(over="ignore"):
+        return x * x.dtype.type(beta) > threshold
+
+
+def torch_exceptions(name: str, x: np.ndarray, **params: float) -> np.ndarray:
     """Where torch's f' is outside the routes' bound by documented or audited behaviour: softplus
     past its threshold in float64, and gelu_tanh where x^2 overflows the dtype."""
     x = np.asarray(x)
     if name == "softplus" and x.dtype == np.float64:
-        return x > TORCH_SOFTPLUS_THRESHOLD
+        return softplus_linearised(x, **params)
     if name in TORCH_NAN_WHERE_SQUARE_OVERFLOWS:
         return np.abs(x) > np.sqrt(np.finfo(x.dtype).max)
     return np.zeros(x.shape, dtype=bool)

@@ -17,6 +17,7 @@ KINK_SIDE = {name: spec.kink_sides for name, spec in ACTIVATIONS.items() if spec
 
 # The op as a user calls it, where the registry's name alone does not say (for the claims' scope).
 OP_TEXT = {
+    "softplus": "torch.nn.functional.softplus(x, beta, threshold=20)",
     "gelu_tanh": "torch.nn.functional.gelu(x, approximate='tanh')",
     "rrelu": "torch.nn.functional.rrelu(x, 1/8, 1/3, training=False)",
     "threshold": "torch.nn.functional.threshold(x, 1.0, 0.0)",
