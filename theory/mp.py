@@ -15,6 +15,7 @@ START_DPS = 50
 MAX_DPS = 3200
 AGREE_DIGITS = 45
 BELOW_FLOATS = mpmath.mpf(10) ** -400
+BELOW_FLOATS_DPS = 800  # the precision from which a value below BELOW_FLOATS is taken as 0
 
 
 def _erfc(z):
@@ -89,9 +90,12 @@ def settled(fn, *args: mpmath.mpf) -> mpmath.mpf:
 
     Doubling handles the cancellation some sympy forms carry (1 - tanh(x)^2 at large x, exp(x) - 1
     at tiny x, x - tanh(x) at small x); an exact 0 is not trusted, since cancellation produces exact
-    zeros. From 800 digits on, a value that stays below 10^-400 (76 orders under the smallest
-    float64 subnormal) is returned as 0. The arguments are exact (floats, or values the caller
-    computed at least as precisely), so raising the working precision only removes rounding.
+    zeros, and keeps doubling (1 - tanh(100)^2 is 0 until 200 digits). From 800 digits on, a value
+    that stays below 10^-400 (76 orders under the smallest float64 subnormal) is returned as 0. Two
+    disagreeing nonzero values below 10^-400 go straight to 800 digits: the doublings between would
+    only repeat the question (e^{-x^2/2} at x = -1e250 needs 500-digit exponent arithmetic and is
+    noise below that). The arguments are exact (floats, or values the caller computed at least as
+    precisely), so raising the working precision only removes rounding.
     """
     previous = None
     dps = max(START_DPS, mpmath.mp.dps)  # a caller that asked for more digits gets at least those
@@ -101,10 +105,12 @@ def settled(fn, *args: mpmath.mpf) -> mpmath.mpf:
             if previous is not None:
                 if value != 0 and abs(value - previous) <= abs(value) * mpmath.mpf(10) ** -AGREE_DIGITS:
                     return +value
-                if dps >= 800 and abs(value) < BELOW_FLOATS and abs(previous) < BELOW_FLOATS:
+                if dps >= BELOW_FLOATS_DPS and abs(value) < BELOW_FLOATS and abs(previous) < BELOW_FLOATS:
                     return mpmath.mpf(0)
+        # Two disagreeing nonzero values, both below floats: only 800 digits can settle it.
+        noise = previous is not None and value != 0 and abs(value) < BELOW_FLOATS
         previous = value
-        dps *= 2
+        dps = BELOW_FLOATS_DPS if noise and dps < BELOW_FLOATS_DPS // 2 else dps * 2
     raise ArithmeticError(f"{fn} at {args!r} did not settle by {MAX_DPS} digits")
 
 
