@@ -55,7 +55,8 @@ def activation_panels(x: list[float], curves: dict[str, dict], ranges: dict[str,
     with plt.rc_context(STYLE):
         names = list(curves)
         cols = 3
-        fig, axes = plt.subplots((len(names) + cols - 1) // cols, cols, figsize=(9, 2.4 * ((len(names) + 2) // 3)))
+        rows = (len(names) + cols - 1) // cols
+        fig, axes = plt.subplots(rows, cols, figsize=(9, 2.6 * rows + 0.5), squeeze=False)
         for ax, name in zip(axes.flat, names):
             ax.plot(x, curves[name]["f"], label="f(x)", color="#1f4e79")
             ax.plot(x, curves[name]["df"], label="f'(x)", color="#c0504d")
@@ -71,8 +72,8 @@ def activation_panels(x: list[float], curves: dict[str, dict], ranges: dict[str,
         for ax in list(axes.flat)[len(names) :]:
             ax.axis("off")
         axes.flat[0].legend(loc="upper left", fontsize=7)
-        fig.suptitle("Each activation f and its derivative f'; dashed: exact inf and sup of f' over the reals")
-        fig.subplots_adjust(left=0.06, right=0.98, bottom=0.08, top=0.9, hspace=0.6, wspace=0.25)
+        fig.suptitle("f and its derivative f'; dashed: the exact inf and sup of f' over the reals")
+        fig.tight_layout()
         return to_svg(fig)
 
 
@@ -93,7 +94,7 @@ def decay_with_depth(table: dict) -> str:
             ax.set_title(scheme, fontsize=8)
             ax.set_xlabel("depth n (layers)")
             ax.set_ylabel("log10 |dy/dW1|")
-        np.atleast_1d(axes)[-1].legend(fontsize=7, ncol=2)
+        np.atleast_1d(axes)[-1].legend(fontsize=7, loc="lower left")  # the curves fall to the right
         fig.suptitle("Gradient with respect to the first weight against depth (exact log-magnitude, never underflows)")
         fig.tight_layout()
         return to_svg(fig)

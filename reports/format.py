@@ -79,19 +79,38 @@ def is_constant(text: str) -> bool:
     return len(text) >= CONSTANT_LENGTH and all(ch in "0123456789.-+e/" for ch in text)
 
 
+def interval(pair: list, digits: int = DEFAULT_DIGITS) -> str:
+    """[a, b] with as many digits as it takes for a and b to read apart (up to 17, which tells any
+    two doubles apart); a single float (a == b) as the set {a}."""
+    a, b = pair
+    if a == b:
+        return f"{{{number(a, digits)}}}"
+    while digits < 17 and number(a, digits) == number(b, digits):
+        digits += 1
+    return f"[{number(a, digits)}, {number(b, digits)}]"
+
+
+def relative_width(pair: list) -> float:
+    """(b - a) / max(|a|, |b|): proportional, within a binade, to the count of floats in [a, b], so that
+    a run far out does not outrank a longer one near the origin by its magnitude alone."""
+    a, b = pair
+    scale = max(abs(a), abs(b))
+    return (b - a) / scale if scale else 0.0
+
+
 def intervals(
     pairs: list, shown: int = 3, digits: int = DEFAULT_DIGITS, total: int | None = None, within: list | None = None
 ) -> str:
-    """Closed intervals as "[a, b]; [c, d]", or "none"; past ``shown`` of them (or of ``total``, when
-    ``pairs`` are the widest of that many, all lying ``within`` [lo, hi]), the ``shown`` widest in
-    ascending order and how many more there are, so that thousands of short runs read as one line."""
+    """Closed intervals as "[a, b]; {c}", or "none"; past ``shown`` of them (or of ``total``, when
+    ``pairs`` are the widest of that many, all lying ``within`` [lo, hi]), the ``shown`` widest
+    (relative_width) in ascending order and how many more there are, so that thousands of short runs
+    read as one line."""
     if not pairs:
         return "none"
     total = max(total or 0, len(pairs))
-    text = lambda p: f"[{number(p[0], digits)}, {number(p[1], digits)}]"  # noqa: E731
     if total <= shown:
-        return "; ".join(text(p) for p in pairs)
-    widest = sorted(sorted(pairs, key=lambda p: p[1] - p[0], reverse=True)[:shown])
+        return "; ".join(interval(p, digits) for p in pairs)
+    widest = sorted(sorted(pairs, key=relative_width, reverse=True)[:shown])
     lo, hi = within or (min(p[0] for p in pairs), max(p[1] for p in pairs))
-    more = f"{total - len(widest):,} shorter runs, all within [{number(lo, digits)}, {number(hi, digits)}]"
-    return f"{'; '.join(text(p) for p in widest)} and {more}"
+    more = f"{total - len(widest):,} more runs, all within {interval([lo, hi], digits)}"
+    return f"{'; '.join(interval(p, digits) for p in widest)} and {more}"

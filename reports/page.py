@@ -275,6 +275,13 @@ def _evidence(results: dict, cid: str, kind: str, label_start: str = "") -> dict
 
 
 Job = tuple  # (claim id, figure function, its arguments, caption): drawn in a worker process
+# The activations the answer discusses. S01's and S05's figures draw these; their evidence tables
+# keep every registry entry (27 panels or curves in one figure would bury the claim's subjects).
+ANSWER_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu")
+
+
+def _answer_only(mapping: dict) -> dict:
+    return {k: v for k, v in mapping.items() if k in ANSWER_ACTIVATIONS}
 
 
 def figure_jobs(results: dict) -> list[Job]:
@@ -287,10 +294,15 @@ def figure_jobs(results: dict) -> list[Job]:
             (
                 "S01",
                 figures.activation_panels,
-                (panels["x"], panels["curves"], {r["activation"]: r for r in ranges["rows"]} if ranges else {}),
-                "Sigmoid's and tanh's derivatives (red) peak at the origin and fall towards their infimum on both "
-                "sides; the dashed lines are the exact infimum and supremum over the reals. The ReLU family keeps "
-                "a derivative of one on the positive side.",
+                (
+                    panels["x"],
+                    _answer_only(panels["curves"]),
+                    _answer_only({r["activation"]: r for r in ranges["rows"]} if ranges else {}),
+                ),
+                "The answer's five activations. Sigmoid's and tanh's derivatives (red) peak at the origin and fall "
+                "towards their infimum on both sides; the dashed lines are the exact infimum and supremum over the "
+                "reals. ReLU, leaky ReLU and ELU keep a derivative of one on the positive side. The table of exact "
+                "ranges in the evidence has every activation of the registry.",
             )
         )
     if (table := _evidence(results, "S05", "table")) is not None:
@@ -298,8 +310,9 @@ def figure_jobs(results: dict) -> list[Job]:
             (
                 "S05",
                 figures.decay_with_depth,
-                (table,),
-                "The exact log-magnitude of the gradient against depth (log scale). Geometric decay, a fixed factor "
+                ({**table, "rows": [r for r in table["rows"] if r["activation"] in ANSWER_ACTIVATIONS]},),
+                "The answer's five activations (the evidence table has every activation of the registry): the "
+                "exact log-magnitude of the gradient against depth (log scale). Geometric decay, a fixed factor "
                 "per layer, bends steeply down on this axis; a slowly sinking line is a power law, a level or rising "
                 "one no decay. Below the dotted line float64 would hold the gradient as zero.",
             )

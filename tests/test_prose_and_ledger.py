@@ -4,7 +4,7 @@ fill from keyed evidence or fail, and each verdict needs its kind of evidence.""
 import pytest
 
 from reports import prose
-from reports.format import column_label, is_constant, number
+from reports.format import column_label, intervals, is_constant, number
 from reports.ledger import LedgerError, load, parse
 from reports.plugin import asserting_tests_missing
 from reports.results import claim_record, evidence_problems
@@ -116,6 +116,26 @@ def test_latex_braces_are_not_placeholders():
 )
 def test_numbers_read_to_the_stated_significant_digits(value, digits, text):
     assert number(value, digits) == text
+
+
+@pytest.mark.parametrize(
+    ("pairs", "kwargs", "text"),
+    [
+        ([], {}, "none"),
+        ([[-13.34, -6.15]], {}, "[-13.3, -6.15]"),
+        # ends that read alike at 3 digits get the digits that tell them apart; a single float is {a}
+        ([[-4.611686018427388e18, -4.6116860184273874e18]], {}, "[-4.611686018427388e18, -4.611686018427387e18]"),
+        ([[2.5, 2.5], [3.0, 4.0]], {}, "{2.5}; [3, 4]"),
+        # past three: the three widest relative to their magnitude, not the far-out single floats
+        (
+            [[-2.05e149, -2.05e149], [-3.1e144, -3.1e144], [-40.0, -20.0], [-9.0, -8.0], [-7.0, -6.9], [5.0, 5.0]],
+            {"total": 70, "within": [-2.05e149, 5.0]},
+            "[-40, -20]; [-9, -8]; [-7, -6.9] and 67 more runs, all within [-2.05e149, 5]",
+        ),
+    ],
+)
+def test_intervals_read_as_the_widest_runs_with_ends_apart(pairs, kwargs, text):
+    assert intervals(pairs, **kwargs) == text
 
 
 @pytest.mark.parametrize(
