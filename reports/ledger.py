@@ -13,6 +13,9 @@ from reports import prose
 LEDGER_PATH = Path(__file__).resolve().parent.parent / "claims.toml"
 VERDICTS = ("supported", "refuted", "conditional", "inconclusive", "not-checkable", "pending")
 NEEDS_CORRECTION = ("refuted", "conditional")
+# The activations the answer (S01-S26) discusses: where an S claim's figure or table would otherwise
+# run over the whole registry, it keeps to these.
+ANSWER_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu")
 
 
 class LedgerError(ValueError):

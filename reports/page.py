@@ -15,7 +15,7 @@ from reports import figures
 from reports.annotate import Restore, annotated, source_text
 from reports.citation import bibtex, load_cff
 from reports.format import column_label, intervals, is_constant, number
-from reports.ledger import Ledger
+from reports.ledger import ANSWER_ACTIVATIONS, Ledger
 from reports.mathml import from_latex, prose_html
 from reports.plugin import outcome_mark
 
@@ -275,9 +275,8 @@ def _evidence(results: dict, cid: str, kind: str, label_start: str = "") -> dict
 
 
 Job = tuple  # (claim id, figure function, its arguments, caption): drawn in a worker process
-# The activations the answer discusses. S01's and S05's figures draw these; their evidence tables
-# keep every registry entry (27 panels or curves in one figure would bury the claim's subjects).
-ANSWER_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu")
+# S01's figure draws the answer's activations (reports.ledger.ANSWER_ACTIVATIONS); its evidence table
+# keeps every registry entry (27 panels in one figure would bury the claim's subjects).
 
 
 def _answer_only(mapping: dict) -> dict:
@@ -310,8 +309,8 @@ def figure_jobs(results: dict) -> list[Job]:
             (
                 "S05",
                 figures.decay_with_depth,
-                ({**table, "rows": [r for r in table["rows"] if r["activation"] in ANSWER_ACTIVATIONS]},),
-                "The answer's five activations (the evidence table has every activation of the registry): the "
+                (table,),
+                "The answer's five activations: the "
                 "exact log-magnitude of the gradient against depth (log scale). Geometric decay, a fixed factor "
                 "per layer, bends steeply down on this axis; a slowly sinking line is a power law, a level or rising "
                 "one no decay. Below the dotted line float64 would hold the gradient as zero.",

@@ -108,6 +108,19 @@ def test_log_magnitude_does_not_underflow_at_depth_ten_thousand(name):
         assert g.log_abs[0] < np.log(np.finfo(np.float64).tiny)
 
 
+@pytest.mark.parametrize("name", ACTIVATION_NAMES)
+def test_log_magnitude_by_depth_is_each_prefix_chains_own(name):
+    """log_gradient_by_depth (one forward pass, cumulative sums) at depth n equals the depth-n chain's
+    log-magnitude (each chain summed on its own), to the rounding of two summation orders; S05's
+    depth-10^4 table stands on it."""
+    rng = np.random.default_rng(5)
+    W, b = rng.normal(0, 1, 300), rng.normal(0, 0.1, 300)
+    logs = reference.log_gradient_by_depth(name, 1.0, W, b)
+    for n in (1, 2, 7, 60, 300):
+        chain = reference.chain_gradient(name, np.array([1.0]), W[:n], b[:n]).log_abs[0]
+        assert logs[n - 1] == pytest.approx(chain, rel=1e-12, abs=1e-12), (name, n)
+
+
 @given(data=st.data())
 def test_numpy_and_torch_chains_agree_with_the_exact_chain_at_depth_200(data):
     """Both routes against the exact chain (mpmath, 50 digits, on the exact float inputs), not
