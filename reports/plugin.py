@@ -106,6 +106,7 @@ class ClaimsPlugin:
             raise pytest.UsageError(f"claims ledger: {err}") from err
         self.claim_of: dict[str, str] = {}
         self.tests: dict[str, dict] = {}
+        self.instruments: dict[str, dict] = {}  # the tests marked instrument, by nodeid, as they ran
         self.examples: dict[str, int] = {}
         self.started = datetime.now(timezone.utc).isoformat(timespec="seconds")
         self.t0 = time.perf_counter()
@@ -170,9 +171,8 @@ class ClaimsPlugin:
             yield
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if report.nodeid not in self.claim_of:
-            return
-        entry = self.tests.setdefault(report.nodeid, {"nodeid": report.nodeid, "outcome": "passed", "duration_s": 0.0})
+        table = self.tests if report.nodeid in self.claim_of else self.instruments
+        entry = table.setdefault(report.nodeid, {"nodeid": report.nodeid, "outcome": "passed", "duration_s": 0.0})
         entry["duration_s"] = round(entry["duration_s"] + report.duration, 3)
         if report.failed:
             entry["outcome"] = "failed"
@@ -198,7 +198,10 @@ class ClaimsPlugin:
             command=invocation(),
             device=simulation_device(),
         )
-        self.results = build(self.ledger, by_claim, evidence.recorded(), prov, strict=self.strict)
+        instruments = list(self.instruments.values())
+        self.results = build(
+            self.ledger, by_claim, evidence.recorded(), prov, strict=self.strict, instruments=instruments
+        )
         write_atomically(self.path, dumps(self.results))
         # Written even so, to be looked at; but a results.json that breaks its schema fails the run.
         self.schema_problems = schema_problems(self.results)

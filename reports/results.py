@@ -119,8 +119,17 @@ def claim_record(claim: Claim, tests: list[dict], evidence: list[dict], strict: 
     return record
 
 
-def build(ledger: Ledger, tests_by_claim: dict, evidence: dict, prov: dict, strict: bool = False) -> dict:
-    return {
+def build(
+    ledger: Ledger,
+    tests_by_claim: dict,
+    evidence: dict,
+    prov: dict,
+    strict: bool = False,
+    instruments: list[dict] | None = None,
+) -> dict:
+    """results.json: provenance, a record per claim, and the instrument tests that ran (outcome and
+    time each, for benchmarks/bench_suite.py)."""
+    out = {
         "schema": SCHEMA,
         "provenance": prov,
         "claims": [
@@ -128,6 +137,9 @@ def build(ledger: Ledger, tests_by_claim: dict, evidence: dict, prov: dict, stri
             for c in ledger.claims.values()
         ],
     }
+    if instruments:
+        out["instruments"] = instruments
+    return out
 
 
 def dumps(results: dict) -> str:

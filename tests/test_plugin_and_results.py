@@ -46,6 +46,20 @@ def test_two_runs_of_the_same_profile_write_identical_results_apart_from_timesta
     assert s17["reproduced"] is True and s17["evidence"] and all(t["outcome"] == "passed" for t in s17["tests"])
 
 
+def test_results_list_the_instrument_tests_apart_from_the_claims_tests(tmp_path):
+    """Each instrument test that ran is in results.json's instruments, with its outcome and time (what
+    benchmarks/bench_suite.py reads); a claim's test is under its claim only."""
+    instrument = "tests/test_prose_and_ledger.py::test_intervals_read_as_the_widest_runs_with_ends_apart"
+    done = run_pytest(SUBSET, instrument, f"--results={tmp_path / 'r.json'}")
+    assert done.returncode == 0, done.stdout + done.stderr
+    results = json.loads((tmp_path / "r.json").read_text())
+    listed = results["instruments"]
+    assert len(listed) == 5 and all(t["nodeid"].startswith(instrument + "[") for t in listed)
+    assert all(t["outcome"] == "passed" and t["duration_s"] >= 0 for t in listed)
+    claimed = {t["nodeid"] for c in results["claims"] for t in c["tests"]}
+    assert claimed and not claimed & {t["nodeid"] for t in listed}
+
+
 def test_the_terminal_table_lists_every_claim_and_marks_unrun_ones(tmp_path):
     done = run_pytest(SUBSET, f"--results={tmp_path / 'r.json'}")
     ids = set(load().claims)
