@@ -9,6 +9,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import pytest
+
 from reports.ledger import load
 from reports.results import ResultsError, read, write_atomically
 
@@ -30,6 +32,11 @@ class Progress:
             mark = item.get_closest_marker("claim")
             self.claim_of[item.nodeid] = mark.args[0] if mark else "instruments"
 
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node, ids) -> None:
+        """With worker processes the controller collects nothing: each worker says what it has."""
+        self.total = len(ids)
+
     def pytest_runtest_logreport(self, report) -> None:
         if report.when != "teardown":
             return
@@ -49,12 +56,12 @@ def verify(
     dask_scheduler: str | None = None,
     seed: int | None = None,
     claims: list[str] | None = None,
+    workers: str = "auto",
 ) -> int:
     """Run the suite through pytest with the claims plugin; pytest's exit code. With a Dask
     scheduler address, the experiment's cells (S19) run on that cluster; with a seed, every
-    Hypothesis test runs from it; with claims, only their tests run."""
-    import pytest
-
+    Hypothesis test runs from it; with claims, only their tests run; ``workers`` processes (a number,
+    or auto: one per core; 0: in this process) share the tests."""
     from experiments.runner import SCHEDULER_ENV
 
     if dask_scheduler:
@@ -70,6 +77,9 @@ def verify(
     os.environ["HYPOTHESIS_PROFILE"] = profile
     plugins = [Progress(sys.stderr)] if sys.stderr.isatty() else []
     args = [str(ROOT / "tests"), f"--rootdir={ROOT}", "-p", "no:cacheprovider", "-qq", f"--results={results}"]
+    # One worker process per core (pytest-xdist), one test file per worker at a time, so that a
+    # file's shared caches (the audit's sweeps) stay in one process; 0 runs in this process.
+    args += ["-n", str(workers), "--dist", "loadfile"] if workers != "0" else []
     args += [f"--hypothesis-seed={seed}"] if seed is not None else []
     args += [f"--claim={claim}" for claim in claims or []]
     return int(pytest.main(args, plugins=plugins))
@@ -116,6 +126,21 @@ def add_run_options(command: argparse.ArgumentParser) -> None:
         metavar="ID",
         help="run only this claim's tests (repeatable), e.g. --profile thorough --claim S01",
     )
+    command.add_argument(
+        "--workers",
+        default="auto",
+        type=workers_count,
+        metavar="N",
+        help="processes that share the tests: a number, or auto (one per core, the default); 0 runs them "
+        "in this process. results.json is the same either way, apart from timestamps and the command",
+    )
+
+
+def workers_count(text: str) -> str:
+    """--workers: auto or a count >= 0."""
+    if text == "auto" or (text.isdigit() and int(text) >= 0):
+        return text
+    raise argparse.ArgumentTypeError(f"{text!r} is not a number of workers (0, 1, 2, ... or auto)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -153,12 +178,12 @@ def main(argv: list[str] | None = None) -> int:
 
         return audit_command.run(args)
     if args.command == "verify":
-        return verify(args.profile, args.results, args.dask_scheduler, args.seed, args.claim)
+        return verify(args.profile, args.results, args.dask_scheduler, args.seed, args.claim, args.workers)
     if args.from_results is not None:
         return build_report(args.from_results, args.out, args.profile)
     with tempfile.TemporaryDirectory() as tmp:
         fresh = Path(tmp) / "results.json"
-        code = verify(args.profile, fresh, args.dask_scheduler, args.seed, args.claim)
+        code = verify(args.profile, fresh, args.dask_scheduler, args.seed, args.claim, args.workers)
         if not fresh.exists():
             print("error: the suite wrote no results.json (see the output above); nothing written", file=sys.stderr)
             return code or 2

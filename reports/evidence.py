@@ -12,6 +12,17 @@ from typing import Any
 KINDS = ("counterexample", "symbolic", "numeric", "table", "figure", "statistic")
 
 _RECORDED: dict[str, list[dict]] = {}
+# Per claim, for each item, the collection index of the test that recorded it (-1: outside any
+# test). Items from parallel workers are put in this order, so results.json is the same however
+# the tests were spread (merged).
+_ORIGINS: dict[str, list[int]] = {}
+_origin = -1
+
+
+def set_origin(index: int) -> None:
+    """The collection index of the test now running (the plugin sets it around each test)."""
+    global _origin
+    _origin = index
 
 
 def record(claim_id: str, kind: str, **payload: Any) -> None:
@@ -22,14 +33,34 @@ def record(claim_id: str, kind: str, **payload: Any) -> None:
     bucket = _RECORDED.setdefault(claim_id, [])
     if item not in bucket:  # a test re-run by Hypothesis must not duplicate its evidence
         bucket.append(item)
+        _ORIGINS.setdefault(claim_id, []).append(_origin)
 
 
 def recorded() -> dict[str, list[dict]]:
     return _RECORDED
 
 
+def recorded_with_origins() -> dict[str, list[list]]:
+    """Per claim, [origin, item] pairs in the order recorded: what a parallel worker hands on."""
+    return {cid: [[o, item] for o, item in zip(_ORIGINS[cid], items)] for cid, items in _RECORDED.items()}
+
+
+def merged(parts: list[dict[str, list[list]]]) -> dict[str, list[dict]]:
+    """Evidence from several processes (recorded_with_origins each), per claim in the order of the
+    tests that recorded it, each item once: what one process running every test would have."""
+    out: dict[str, list[dict]] = {}
+    for cid in sorted({cid for part in parts for cid in part}):
+        pairs = [pair for part in parts for pair in part.get(cid, [])]
+        bucket = out.setdefault(cid, [])
+        for _, item in sorted(pairs, key=lambda pair: pair[0]):  # stable: a test's items keep their order
+            if item not in bucket:
+                bucket.append(item)
+    return out
+
+
 def clear() -> None:
     _RECORDED.clear()
+    _ORIGINS.clear()
 
 
 def plain(value: Any) -> Any:

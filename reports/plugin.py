@@ -105,9 +105,12 @@ class ClaimsPlugin:
         except LedgerError as err:  # before any test runs, as a usage error that names the claim
             raise pytest.UsageError(f"claims ledger: {err}") from err
         self.claim_of: dict[str, str] = {}
-        self.tests: dict[str, dict] = {}
-        self.instruments: dict[str, dict] = {}  # the tests marked instrument, by nodeid, as they ran
+        self.order: dict[str, int] = {}  # nodeid -> collection index of the tests that run
+        self.ran: dict[str, dict] = {}  # nodeid -> outcome and time, claims' tests and instruments alike
         self.examples: dict[str, int] = {}
+        self.workers: list[dict] = []  # with pytest-xdist, what each worker collected and recorded
+        self.errors: list[str] = []  # ledger errors a pytest-xdist worker found (it hands them on)
+        self.late_errors: list[str] = []  # ledger errors the xdist controller reports, at the end
         self.started = datetime.now(timezone.utc).isoformat(timespec="seconds")
         self.t0 = time.perf_counter()
         self.results: dict | None = None
@@ -128,14 +131,30 @@ class ClaimsPlugin:
                     self.claim_of[item.nodeid] = mark.args[0]
         self.strict = full_run(config)
         if self.strict:
-            tested = set(self.claim_of.values())
-            errors += [
-                f"claim {c.id} has no test" for c in self.ledger.claims.values() if c.id not in tested and not c.pending
-            ]
-            errors += asserting_tests_missing(self.ledger, self.claim_of)
+            errors += self.untested()
+        if errors and hasattr(config, "workerinput"):
+            # A pytest-xdist worker that raised here would crash, and the message would be lost: it
+            # runs nothing and hands the errors on; the controller reports them as the usage error.
+            self.errors, items[:] = errors, []
+            return
         if errors:
             raise pytest.UsageError("claims ledger and tests disagree:\n  " + "\n  ".join(errors))
         self.select_claims(config, items)
+        self.order = {item.nodeid: i for i, item in enumerate(items)}
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item, nextitem):
+        """Evidence recorded from here on comes from this test (its collection index orders it)."""
+        evidence.set_origin(self.order.get(item.nodeid, -1))
+        yield
+        evidence.set_origin(-1)
+
+    def untested(self) -> list[str]:
+        """In a full run: each claim needs a test, and each test its asserts names must exist."""
+        tested = set(self.claim_of.values())
+        claims = self.ledger.claims.values()
+        errors = [f"claim {c.id} has no test" for c in claims if c.id not in tested and not c.pending]
+        return errors + asserting_tests_missing(self.ledger, self.claim_of)
 
     def select_claims(self, config: pytest.Config, items: list) -> None:
         """--claim ID: keep the tests that establish one of these claims, deselect the rest."""
@@ -171,22 +190,61 @@ class ClaimsPlugin:
             yield
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        table = self.tests if report.nodeid in self.claim_of else self.instruments
-        entry = table.setdefault(report.nodeid, {"nodeid": report.nodeid, "outcome": "passed", "duration_s": 0.0})
+        entry = self.ran.setdefault(report.nodeid, {"nodeid": report.nodeid, "outcome": "passed", "duration_s": 0.0})
         entry["duration_s"] = round(entry["duration_s"] + report.duration, 3)
         if report.failed:
             entry["outcome"] = "failed"
         elif report.skipped and entry["outcome"] == "passed":
             entry["outcome"] = "skipped"
 
+    def collected(self) -> dict:
+        """What this process collected and recorded, as a pytest-xdist worker hands it on."""
+        return {
+            "claim_of": self.claim_of,
+            "order": self.order,
+            "examples": self.examples,
+            "evidence": evidence.recorded_with_origins(),
+            "device": simulation_device(),
+            "errors": self.errors,
+        }
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node, error) -> None:
+        """pytest-xdist, in the controller: a worker finished and sent what it collected."""
+        part = getattr(node, "workeroutput", {}).get("activation_claims")
+        if part is not None:
+            self.workers.append(part)
+
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        if not self.claim_of or self.config.getoption("collectonly"):
+        if self.config.getoption("collectonly"):
             return
+        if hasattr(self.config, "workerinput"):  # a pytest-xdist worker: the controller writes results
+            self.config.workeroutput["activation_claims"] = self.collected()
+            return
+        parts = self.workers or [self.collected()]
+        for part in parts:  # every worker collected the same tests; the union is one process's view
+            self.claim_of.update(part["claim_of"])
+            self.order.update(part["order"])
+            self.examples.update(part["examples"])
+        if self.workers:  # the workers' ledger errors, and the full-run checks, which need the whole run
+            self.strict = full_run(self.config)
+            found = [e for p in parts for e in p["errors"]] + (self.untested() if self.strict else [])
+            self.late_errors = list(dict.fromkeys(found))
+            if self.late_errors:
+                session.exitstatus = pytest.ExitCode.USAGE_ERROR
+                return
+        if not self.claim_of:
+            return
+        device = next((p["device"] for p in parts if p["device"] is not None), None)
         by_claim: dict[str, list] = {}
-        for nodeid, cid in self.claim_of.items():
-            test = dict(self.tests.get(nodeid, {"nodeid": nodeid, "outcome": "not run", "duration_s": 0.0}))
+        for nodeid, cid in sorted(self.claim_of.items(), key=lambda kv: self.order.get(kv[0], -1)):
+            test = dict(self.ran.get(nodeid, {"nodeid": nodeid, "outcome": "not run", "duration_s": 0.0}))
             test["examples"] = self.examples.get(nodeid)
             by_claim.setdefault(cid, []).append(test)
+        instruments = sorted(
+            (t for nodeid, t in self.ran.items() if nodeid not in self.claim_of and nodeid in self.order),
+            key=lambda t: self.order[t["nodeid"]],
+        )
         from hypothesis import settings
 
         prov = provenance(
@@ -196,12 +254,10 @@ class ClaimsPlugin:
             started=self.started,
             duration_s=time.perf_counter() - self.t0,
             command=invocation(),
-            device=simulation_device(),
+            device=device,
         )
-        instruments = list(self.instruments.values())
-        self.results = build(
-            self.ledger, by_claim, evidence.recorded(), prov, strict=self.strict, instruments=instruments
-        )
+        recorded = evidence.merged([p["evidence"] for p in parts])
+        self.results = build(self.ledger, by_claim, recorded, prov, strict=self.strict, instruments=instruments)
         write_atomically(self.path, dumps(self.results))
         # Written even so, to be looked at; but a results.json that breaks its schema fails the run.
         self.schema_problems = schema_problems(self.results)
@@ -210,9 +266,11 @@ class ClaimsPlugin:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     def pytest_terminal_summary(self, terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+        tr = terminalreporter
+        for problem in self.late_errors:
+            tr.write_line(f"claims ledger and tests disagree: {problem}", red=True)
         if self.results is None:
             return
-        tr = terminalreporter
         for problem in getattr(self, "schema_problems", []):
             tr.write_line(f"results.json breaks reports/results.schema.json: {problem}", red=True)
         tr.section("claims")

@@ -60,6 +60,28 @@ def test_results_list_the_instrument_tests_apart_from_the_claims_tests(tmp_path)
     assert claimed and not claimed & {t["nodeid"] for t in listed}
 
 
+PARALLEL_SUBSET = (
+    SUBSET,
+    "tests/claims/test_s07_s11_training.py",
+    "tests/claims/test_s08_s10_relu.py",
+    "tests/test_prose_and_ledger.py::test_intervals_read_as_the_widest_runs_with_ends_apart",
+)
+
+
+def test_a_parallel_run_writes_what_a_serial_run_writes(tmp_path):
+    """pytest-xdist: the controller merges what each worker recorded into the results.json one
+    process running every test writes (evidence in the tests' collection order, each item once)."""
+    serial, parallel = tmp_path / "serial.json", tmp_path / "parallel.json"
+    done = run_pytest(*PARALLEL_SUBSET, f"--results={serial}")
+    assert done.returncode == 0, done.stdout + done.stderr
+    done = run_pytest("-n", "2", "--dist", "loadfile", *PARALLEL_SUBSET, f"--results={parallel}")
+    assert done.returncode == 0, done.stdout + done.stderr
+    a, b = (without_volatile(json.loads(p.read_text())) for p in (serial, parallel))
+    assert "-n 2" in b["provenance"].pop("command") and "-n" not in a["provenance"].pop("command").split()
+    assert a == b
+    assert sum(bool(c["evidence"]) for c in a["claims"]) >= 3 and len(a["instruments"]) == 5
+
+
 def test_the_terminal_table_lists_every_claim_and_marks_unrun_ones(tmp_path):
     done = run_pytest(SUBSET, f"--results={tmp_path / 'r.json'}")
     ids = set(load().claims)
@@ -99,6 +121,10 @@ def test_a_claim_with_no_test_is_an_error_in_a_full_run_only(tmp_path):
     assert full.returncode == pytest.ExitCode.USAGE_ERROR and "claim S98 has no test" in full.stderr
     narrowed = run_pytest("--collect-only", f"--ledger={ledger}", "-k", "s17")
     assert narrowed.returncode == pytest.ExitCode.OK
+    # Under pytest-xdist the workers run nothing and the controller reports the same usage error.
+    parallel = run_pytest("-n", "2", f"--ledger={ledger}", f"--results={tmp_path / 'r.json'}")
+    assert parallel.returncode == pytest.ExitCode.USAGE_ERROR and "claim S98 has no test" in parallel.stdout
+    assert not (tmp_path / "r.json").exists()
 
 
 LEDGER_HEAD = '[sources.s]\ntitle = "t"\n'

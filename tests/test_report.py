@@ -575,3 +575,23 @@ def test_an_audit_figure_draws_an_error_near_the_float64_maximum():
     series = {"jax float64": {"negative": [[1.0, 3.9e298], [10.0, 1.7e308]], "positive": [[2.0, 0.5]]}}
     svg = audit_detail("squareplus", "jax", series, {"float64": [[-5.0, -2.0]]})
     assert svg.lstrip().startswith("<svg") and "squareplus" in svg
+
+
+@pytest.mark.parametrize(
+    ("workers", "expected"),
+    [("auto", ["-n", "auto", "--dist", "loadfile"]), ("2", ["-n", "2", "--dist", "loadfile"]), ("0", [])],
+)
+def test_verify_shares_the_tests_among_the_workers_it_is_given(workers, expected, monkeypatch, tmp_path):
+    """--workers N: pytest-xdist with N processes, one test file each at a time; 0: in this process."""
+    seen = []
+    monkeypatch.setattr(pytest, "main", lambda args, plugins: seen.append(args) or 0)
+    assert cli.main(["verify", "--workers", workers, "--results", str(tmp_path / "r.json")]) == 0
+    (args,) = seen
+    start = args.index("-n") if "-n" in args else len(args)
+    assert args[start : start + 4] == expected
+
+
+def test_a_bad_worker_count_is_a_usage_error_that_says_what_is_valid(capsys):
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["verify", "--workers", "-1"])
+    assert stop.value.code == 2 and "not a number of workers (0, 1, 2, ... or auto)" in capsys.readouterr().err
