@@ -91,7 +91,7 @@ def _binade_points(dtype: str, per_binade: int) -> np.ndarray:
     return np.concatenate([mags, -mags])
 
 
-def _around(points, dtype: str, window: int) -> np.ndarray:
+def floats_around(points, dtype: str, window: int) -> np.ndarray:
     """Every float of dtype within ``window`` floats of each point, either side."""
     np_dtype = np.dtype(dtype)
     keys = [np.arange(key_of(p, np_dtype) - window, key_of(p, np_dtype) + window + 1, dtype=np.uint64) for p in points]
@@ -109,7 +109,7 @@ def sweep_points(dtype: str) -> np.ndarray:
     points = np.concatenate(
         [
             _binade_points(dtype, PER_BINADE[dtype]),
-            _around([*switches, *(-s for s in switches)], dtype, SWITCH_WINDOW),
+            floats_around([*switches, *(-s for s in switches)], dtype, SWITCH_WINDOW),
             np.arange(-640, 641) / 16.0,
             [info["max"], -info["max"], 0.0, -0.0],
         ]

@@ -19,12 +19,17 @@ from registry.spec import Activation, Param
 _SATURATED = 1e200
 
 
+def _scales_exactly(beta: float) -> bool:
+    """beta is a power of two (torch's default 1 among them): beta x is exact, no two_product needed."""
+    return math.frexp(beta)[0] == 0.5
+
+
 def _scaled(x, beta):
     """z + dz = beta x exactly: sigma(z) is as sensitive to z's rounding as |z| (1 - sigma(z)), which
-    is hundreds of ulps at z = -700, so the rounding error of beta x is carried, not dropped. A power
-    of two (beta = 1, torch's default, among them) scales exactly: dz = 0 without two_product."""
+    is hundreds of ulps at z = -700, so the rounding error of beta x is carried, not dropped; dz = 0
+    where beta scales exactly."""
     xc = np.clip(x, -_SATURATED, _SATURATED)
-    if math.frexp(beta)[0] == 0.5:
+    if _scales_exactly(beta):
         return xc * beta, np.zeros_like(xc)
     return two_product(xc, beta)
 
@@ -43,7 +48,7 @@ def numpy_f(x, beta):
 
 def numpy_df(x, beta):
     z, dz = _scaled(x, beta)
-    if math.frexp(beta)[0] == 0.5:  # z exact: e / (1 + e) is within the budget, at a fifth of the cost
+    if _scales_exactly(beta):  # z exact: e / (1 + e) is within the budget, at a fifth of the cost
         return logistic_parts(z)[0]
     (hi, lo), _ = logistic_dd(z, dz)
     return hi + lo

@@ -36,10 +36,6 @@ def record(claim_id: str, kind: str, **payload: Any) -> None:
         _ORIGINS.setdefault(claim_id, []).append(_origin)
 
 
-def recorded() -> dict[str, list[dict]]:
-    return _RECORDED
-
-
 def recorded_with_origins() -> dict[str, list[list]]:
     """Per claim, [origin, item] pairs in the order recorded: what a parallel worker hands on."""
     return {cid: [[o, item] for o, item in zip(_ORIGINS[cid], items)] for cid, items in _RECORDED.items()}

@@ -275,11 +275,12 @@ def _evidence(results: dict, cid: str, kind: str, label_start: str = "") -> dict
 
 
 Job = tuple  # (claim id, figure function, its arguments, caption): drawn in a worker process
-# S01's figure draws the answer's activations (reports.ledger.ANSWER_ACTIVATIONS); its evidence table
-# keeps every registry entry (27 panels in one figure would bury the claim's subjects).
 
 
 def _answer_only(mapping: dict) -> dict:
+    """The entries of the answer's activations (reports.ledger.ANSWER_ACTIVATIONS): S01's figure
+    draws these, while its evidence table keeps every registry entry (27 panels in one figure would
+    bury the claim's subjects)."""
     return {k: v for k, v in mapping.items() if k in ANSWER_ACTIVATIONS}
 
 
@@ -310,10 +311,10 @@ def figure_jobs(results: dict) -> list[Job]:
                 "S05",
                 figures.decay_with_depth,
                 (table,),
-                "The answer's five activations: the "
-                "exact log-magnitude of the gradient against depth (log scale). Geometric decay, a fixed factor "
-                "per layer, bends steeply down on this axis; a slowly sinking line is a power law, a level or rising "
-                "one no decay. Below the dotted line float64 would hold the gradient as zero.",
+                "The answer's five activations: the exact log-magnitude of the gradient against depth (log "
+                "scale). Geometric decay, a fixed factor per layer, bends steeply down on this axis; a slowly "
+                "sinking line is a power law, a level or rising one no decay. Below the dotted line float64 would "
+                "hold the gradient as zero.",
             )
         )
     if (table := _evidence(results, "S06", "table")) is not None:

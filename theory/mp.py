@@ -91,11 +91,12 @@ def settled(fn, *args: mpmath.mpf) -> mpmath.mpf:
     Doubling handles the cancellation some sympy forms carry (1 - tanh(x)^2 at large x, exp(x) - 1
     at tiny x, x - tanh(x) at small x); an exact 0 is not trusted, since cancellation produces exact
     zeros, and keeps doubling (1 - tanh(100)^2 is 0 until 200 digits). From 800 digits on, a value
-    that stays below 10^-400 (76 orders under the smallest float64 subnormal) is returned as 0. Two
-    disagreeing nonzero values below 10^-400 go straight to 800 digits: the doublings between would
-    only repeat the question (e^{-x^2/2} at x = -1e250 needs 500-digit exponent arithmetic and is
-    noise below that). The arguments are exact (floats, or values the caller computed at least as
-    precisely), so raising the working precision only removes rounding.
+    that stays below 10^-400 (76 orders under the smallest float64 subnormal) is returned as 0. A
+    nonzero value below 10^-400 that disagrees with the value before it goes straight to 800 digits,
+    where that rule decides: the doublings between would only repeat the question (e^{-x^2/2} at
+    x = -1e250 needs 500-digit exponent arithmetic and is noise below that). The arguments are exact
+    (floats, or values the caller computed at least as precisely), so raising the working precision
+    only removes rounding.
     """
     previous = None
     dps = max(START_DPS, mpmath.mp.dps)  # a caller that asked for more digits gets at least those
@@ -107,7 +108,7 @@ def settled(fn, *args: mpmath.mpf) -> mpmath.mpf:
                     return +value
                 if dps >= BELOW_FLOATS_DPS and abs(value) < BELOW_FLOATS and abs(previous) < BELOW_FLOATS:
                     return mpmath.mpf(0)
-        # Two disagreeing nonzero values, both below floats: only 800 digits can settle it.
+        # A nonzero value below floats that disagrees with the one before it: only 800 digits settle it.
         noise = previous is not None and value != 0 and abs(value) < BELOW_FLOATS
         previous = value
         dps = BELOW_FLOATS_DPS if noise and dps < BELOW_FLOATS_DPS // 2 else dps * 2
