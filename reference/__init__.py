@@ -1,12 +1,20 @@
 """Numeric layer: hand-written NumPy kernels and torch (library ops + autograd)."""
 
-from reference.chain import ChainGradient, chain_gradient, forward, log_gradient_by_depth, torch_chain_gradient
+from reference.chain import (
+    ChainGradient,
+    chain_factors,
+    chain_gradient,
+    forward,
+    log_gradient_by_depth,
+    torch_chain_gradient,
+)
 from reference.numpy_ops import activation, derivative
 from reference.torch_ops import torch_activation, torch_derivative
 
 __all__ = [
     "ChainGradient",
     "activation",
+    "chain_factors",
     "chain_gradient",
     "derivative",
     "forward",

@@ -23,7 +23,6 @@ class ChainGradient:
     value: np.ndarray
     sign: np.ndarray
     log_abs: np.ndarray
-    factors: np.ndarray
 
 
 def _weights(W: object, b: object, dtype) -> tuple[np.ndarray, np.ndarray]:
@@ -51,29 +50,58 @@ def forward(name: str, x: object, W: object, b: object, dtype=None, **params: fl
     return zs
 
 
-def chain_gradient(name: str, x: object, W: object, b: object, dtype=None, **params: float) -> ChainGradient:
-    """dy/dW1 per input x, computed in dtype (default: x's), with its exact-sign log-magnitude."""
+def _factors(name: str, x: object, W: object, b: object, dtype, **params: float):
+    """The working input and, lazily, the 2n factors of dy/dW1 in the order backprop multiplies them:
+    f'(z_n), W_n, f'(z_{n-1}), ..., W_2, f'(z_1), x (each a scalar weight or an array per input)."""
     get(name).bind(**params)
     xin = round_to(as_float_array(x), np.dtype(dtype or as_float_array(x).dtype).type)
     W_, _ = _weights(W, b, xin.dtype.type)
     zs = forward(name, xin, W, b, dtype=xin.dtype.type, **params)
-    n = len(zs)
-    # factors[k] for k = 0..2n-1 in the order they are multiplied: f'(z_n), W_n, f'(z_{n-1}), ..., x
-    factors = [derivative(name, zs[n - 1], **params)]
-    for i in range(n - 1, 0, -1):
-        factors.append(np.broadcast_to(W_[i], zs[0].shape).astype(xin.dtype))
-        factors.append(derivative(name, zs[i - 1], **params))
-    factors.append(np.broadcast_to(xin, zs[0].shape))
-    stacked = np.stack([np.asarray(f_) for f_ in factors])
-    value = stacked[0]
-    with np.errstate(over="ignore"):  # a product past the dtype's range is inf, as IEEE rounds it
-        for fac in stacked[1:]:
-            value = value * fac
-    wide = stacked.astype(np.float64)
-    sign = np.prod(np.sign(wide), axis=0)
+
+    def factors():
+        yield derivative(name, zs[-1], **params)
+        for i in range(len(zs) - 1, 0, -1):
+            yield W_[i]
+            yield derivative(name, zs[i - 1], **params)
+        yield xin
+
+    return xin, factors()
+
+
+def chain_factors(name: str, x: object, W: object, b: object, dtype=None, **params: float) -> np.ndarray:
+    """The 2n factors of dy/dW1 (f'(z_n), W_n, ..., f'(z_1), x), stacked: shape (2n, inputs)."""
+    xin, factors = _factors(name, x, W, b, dtype, **params)
+    return np.stack([np.broadcast_to(np.asarray(f_, dtype=xin.dtype), xin.shape) for f_ in factors])
+
+
+def chain_gradient(name: str, x: object, W: object, b: object, dtype=None, **params: float) -> ChainGradient:
+    """dy/dW1 per input x, computed in dtype (default: x's), with its exact-sign log-magnitude.
+
+    value = (((f'(z_n) W_n) f'(z_{n-1})) ... ) x in the working dtype; sign = prod sign(factor) and
+    log_abs = sum log|factor| in float64, accumulated factor by factor, so no factor is kept.
+    """
+    xin, factors = _factors(name, x, W, b, dtype, **params)
+    first = next(factors)
+    value = np.array(first, dtype=xin.dtype)
+    sign = np.sign(first, dtype=np.float64)
+    log_abs = np.zeros(first.shape)
+    # The weights are scalars: their signs and logs are summed apart and added once at the end.
+    weight_sign, weight_log = 1.0, 0.0
     with np.errstate(divide="ignore"):  # log(0) = -inf is the exact answer for a zero factor
-        log_abs = np.sum(np.log(np.abs(wide)), axis=0)
-    return ChainGradient(value, sign, log_abs, stacked)
+        log_abs += np.log(np.abs(first, dtype=np.float64))
+        with np.errstate(over="ignore"):  # a product past the dtype's range is inf, as IEEE rounds it
+            for fac in factors:
+                value *= fac
+                if np.ndim(fac) == 0:
+                    weight_sign *= float(np.sign(fac))
+                    weight_log += float(np.log(np.abs(np.float64(fac))))
+                    continue
+                wide = fac.astype(np.float64, copy=False)
+                sign *= np.sign(wide)
+                log_abs += np.log(np.abs(wide))
+    sign *= weight_sign
+    log_abs += weight_log
+    return ChainGradient(value, sign, log_abs)
 
 
 def torch_chain_gradient(

@@ -6,6 +6,7 @@ import numpy as np
 import sympy as sp
 import torch.nn.functional as F
 
+from registry.numeric import where_positive
 from registry.spec import Activation, Param
 
 # Klambauer et al. (2017), as printed in the paper and used by torch.nn.SELU.
@@ -19,7 +20,12 @@ def numpy_f(x, alpha):
 
 
 def numpy_df(x, alpha):
-    return np.where(x > 0, 1.0, alpha * np.exp(np.where(x > 0, 0.0, x)))
+    # e^{min(x, 0)} is exactly 1 for x > 0, so at alpha = 1 it is the whole derivative.
+    slope = np.exp(np.minimum(x, 0.0))
+    if alpha == 1.0:
+        return slope
+    slope *= alpha
+    return where_positive(x, 1.0, slope)
 
 
 def sympy_expr(x, alpha):
@@ -52,7 +58,9 @@ def selu_f(x):
 
 
 def selu_df(x):
-    return np.where(x > 0, _L, numpy_df(x, _LA))
+    slope = np.exp(np.minimum(x, 0.0))
+    slope *= _LA
+    return where_positive(x, _L, slope)
 
 
 SELU = Activation(

@@ -242,7 +242,11 @@ class ClaimsPlugin:
             test["examples"] = self.examples.get(nodeid)
             by_claim.setdefault(cid, []).append(test)
         instruments = sorted(
-            (t for nodeid, t in self.ran.items() if nodeid not in self.claim_of and nodeid in self.order),
+            (
+                {**t, "examples": self.examples.get(nodeid)}
+                for nodeid, t in self.ran.items()
+                if nodeid not in self.claim_of and nodeid in self.order
+            ),
             key=lambda t: self.order[t["nodeid"]],
         )
         from hypothesis import settings

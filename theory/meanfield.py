@@ -70,8 +70,3 @@ def phase(name: str, sigma_w: float, sigma_b: float, **params: float) -> Phase:
     scale = float("inf") if kind == "critical" else float(1 / abs(mpmath.log(c)))
     return Phase(qs, c, kind, scale)
 
-
-def critical_sigma_w(name: str, sigma_b: float, guess: float = 1.0, **params: float) -> mpmath.mpf:
-    """sigma_w on the critical line chi_1(sigma_w, sigma_b) = 1."""
-    with mpmath.workdps(DIGITS):
-        return mpmath.findroot(lambda s: chi1(name, s, sigma_b, **params) - 1, mpmath.mpf(guess))

@@ -61,9 +61,13 @@ def test_l01_he_gain_preserves_the_forward_variance_and_matches_torch():
         assert torch_gain == pytest.approx(derived, rel=2**-50)
     assert torch.nn.init.calculate_gain("relu") == pytest.approx(math.sqrt(2), rel=2**-52)
     evidence.record("L01", "symbolic", key="gain", second_moment=sp.latex(second), gain=sp.latex(gain), rows=rows)
-    # Simulation: width 512, depth 30, 16 seeds: E[q_30] / E[q_1] = 1 within Monte Carlo error.
+    # Simulation: width 512, depth 30, 16 seeds: E[q_30] / E[q_1] = 1 within Monte Carlo error, and
+    # the scale itself: an input with (1/N)|x|^2 = 1 gives q_1 = sigma_w^2, which the gain then keeps.
     for name, sigma_w in (("relu", math.sqrt(2)), ("leaky_relu", math.sqrt(2 / (1 + 0.01**2)))):
         runs = np.array([sim.second_moment_by_layer(name, 512, 30, sigma_w, 0.0, s) for s in range(16)])
+        for layer in (0, -1):
+            level, level_se = mean_and_se(runs[:, layer])
+            assert abs(level - sigma_w**2) <= 4 * level_se, (name, layer, level)
         ratio, se = mean_and_se(runs[:, -1] / runs[:, 0])
         evidence.record(
             "L01",
@@ -201,6 +205,15 @@ def test_l03_critical_line_of_tanh():
     )
 
 
+def assert_within_wilson(p: float, n: int, exact: float) -> list[float]:
+    """The 99.99% Wilson interval of a proportion p of n trials, asserted to hold exact."""
+    zq = 3.89
+    centre = (p + zq**2 / (2 * n)) / (1 + zq**2 / n)
+    half = zq * math.sqrt(p * (1 - p) / n + zq**2 / (4 * n * n)) / (1 + zq**2 / n)
+    assert centre - half <= exact <= centre + half, (p, n, exact)
+    return [centre - half, centre + half]
+
+
 @pytest.mark.claim("L04")
 def test_l04_born_dead_probability_exactly_and_by_monte_carlo():
     """One input x > 0, zero biases, weights from a symmetric continuous law: each unit of a
@@ -213,20 +226,13 @@ def test_l04_born_dead_probability_exactly_and_by_monte_carlo():
         for depth in (1, 5, 10, 20, 30):
             exact = 1 - (1 - 2.0**-width) ** depth
             p = measured[depth - 1]
-            # Wilson 99.99% interval for a binomial proportion.
-            zq, n = 3.89, trials
-            centre = (p + zq**2 / (2 * n)) / (1 + zq**2 / n)
-            half = zq * math.sqrt(p * (1 - p) / n + zq**2 / (4 * n * n)) / (1 + zq**2 / n)
-            rows.append(
-                {
-                    "width": width,
-                    "depth": depth,
-                    "exact": exact,
-                    "monte_carlo": float(p),
-                    "interval": [centre - half, centre + half],
-                }
-            )
-            assert centre - half <= exact <= centre + half
+            interval = assert_within_wilson(p, trials, exact)
+            rows.append({"width": width, "depth": depth, "exact": exact, "monte_carlo": float(p), "interval": interval})
+    # With biases and one input the law is the same: given a nonzero layer below, W h + b is still
+    # symmetric, so each unit is <= 0 with probability 1/2 independently.
+    with_bias = sim.born_dead_fraction(3, 30, trials, seed=7, bias_std=0.1)
+    for depth in (1, 5, 10, 20, 30):
+        assert_within_wilson(with_bias[depth - 1], trials, 1 - (1 - 2.0**-3) ** depth)
     general = sim.born_dead_fraction(4, 60, 5000, seed=9, bias_std=0.1, inputs=8)
     N, L = sp.symbols("N L", positive=True, integer=True)
     born_dead = 1 - (1 - 2**-N) ** L
@@ -239,7 +245,8 @@ def test_l04_born_dead_probability_exactly_and_by_monte_carlo():
         key="born_dead",
         label=f"P(born dead): exact vs Monte Carlo ({trials} nets each)",
         rows=rows,
-        coverage=f"{trials} nets at each width 2, 3, 4 and depths 1, 5, 10, 20, 30, within the 99.99% Wilson interval",
+        coverage=f"{trials} nets at each width 2, 3, 4 and depths 1, 5, 10, 20, 30, within the 99.99% Wilson interval; "
+        f"with biases N(0, 0.1^2), {trials} nets of width 3 follow the same law at the same depths",
     )
     evidence.record(
         "L04",
