@@ -1,5 +1,6 @@
-"""Where the suite's time goes, from a run's results.json: seconds per test file, the slowest tests,
-and the run's wall time beside the sum of its tests (the rest is collection, imports and fixtures).
+"""Where the suite's time goes, from a run's results.json: seconds per test file, the examples and
+seconds per claim, the slowest tests, and the run's wall time beside the sum of its tests (the rest
+is collection, imports and fixtures).
 
     python benchmarks/bench_suite.py [reports/out/results.json] [--top 10]
 
@@ -44,6 +45,13 @@ def main() -> None:
     print("\nseconds  share  tests  file")
     for path, seconds in per_file.most_common():
         print(f"{seconds:7.1f} {seconds / total:6.1%} {count[path]:6d}  {path}")
+    print("\nper claim: tests run, Hypothesis examples (sum over its tests), seconds")
+    for claim in results["claims"]:
+        ran = [t for t in claim["tests"] if t["outcome"] != "not run"]
+        if ran:
+            examples = sum(t.get("examples") or 0 for t in ran)
+            seconds = sum(t["duration_s"] for t in ran)
+            print(f"  {claim['id']}  {len(ran):4d} {examples:8d} {seconds:8.1f}")
     print(f"\nthe {args.top} slowest tests")
     for t in sorted(tests, key=lambda t: t["duration_s"], reverse=True)[: args.top]:
         print(f"{t['duration_s']:7.1f}  {t['nodeid']}")

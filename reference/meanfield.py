@@ -67,20 +67,29 @@ def critical_sigma_w(name: str, sigma_b: float, low: float = 0.5, high: float = 
     return (low + high) / 2
 
 
-def random_layers(width: int, depth: int, sigma_w: float, sigma_b: float, seed: int, orthogonal: bool = False):
-    """Weights W_l (N x N, variance sigma_w^2 / N, or sigma_w times a Haar orthogonal matrix) and biases."""
+def standard_layers(width: int, depth: int, seed: int, orthogonal: bool = False):
+    """The draws behind random_layers, before scaling: per layer an N x N standard normal matrix (or a
+    Haar orthogonal one) and a standard normal bias vector. Draw once, scale for several sigma_w."""
     g = torch.Generator().manual_seed(seed)
-    Ws, bs = [], []
+    Zs, bs = [], []
     for _ in range(depth):
+        Z = torch.randn(width, width, generator=g, dtype=torch.float64)
         if orthogonal:
-            a = torch.randn(width, width, generator=g, dtype=torch.float64)
-            qm, r = torch.linalg.qr(a)
-            W = sigma_w * qm * torch.sign(torch.diagonal(r))
-        else:
-            W = torch.randn(width, width, generator=g, dtype=torch.float64) * sigma_w / width**0.5
-        Ws.append(W.to(DEVICE))
-        bs.append((torch.randn(width, generator=g, dtype=torch.float64) * sigma_b).to(DEVICE))
-    return Ws, bs
+            qm, r = torch.linalg.qr(Z)
+            Z = qm * torch.sign(torch.diagonal(r))
+        Zs.append(Z)
+        bs.append(torch.randn(width, generator=g, dtype=torch.float64))
+    return Zs, bs
+
+
+def random_layers(
+    width: int, depth: int, sigma_w: float, sigma_b: float, seed: int, orthogonal: bool = False, standard=None
+):
+    """Weights W_l (N x N, variance sigma_w^2 / N, or sigma_w times a Haar orthogonal matrix) and biases,
+    scaled from standard_layers(width, depth, seed, orthogonal), or from ``standard`` when given."""
+    Zs, unit_bs = standard if standard is not None else standard_layers(width, depth, seed, orthogonal)
+    Ws = [(sigma_w * Z if orthogonal else Z * sigma_w / width**0.5).to(DEVICE) for Z in Zs]
+    return Ws, [(b * sigma_b).to(DEVICE) for b in unit_bs]
 
 
 def forward_pre_activations(name: str, x: torch.Tensor, Ws, bs, **params: float) -> list[torch.Tensor]:
@@ -106,11 +115,20 @@ def second_moment_by_layer(
 
 
 def gradient_norm_ratios(
-    name: str, width: int, depth: int, sigma_w: float, sigma_b: float, seed: int, q0: float = 1.0, **params: float
+    name: str,
+    width: int,
+    depth: int,
+    sigma_w: float,
+    sigma_b: float,
+    seed: int,
+    q0: float = 1.0,
+    standard=None,
+    **params: float,
 ) -> np.ndarray:
     """|dL/dz_l|^2 / |dL/dz_{l+1}|^2 for l = 1..depth-1, backpropagating a random vector from the top;
-    the input is scaled so that the first pre-activations have second moment q0 (start at q*)."""
-    Ws, bs = random_layers(width, depth, sigma_w, sigma_b, seed)
+    the input is scaled so that the first pre-activations have second moment q0 (start at q*).
+    ``standard``: standard_layers(width, depth, seed), when the caller draws them once for several nets."""
+    Ws, bs = random_layers(width, depth, sigma_w, sigma_b, seed, standard=standard)
     g = torch.Generator().manual_seed(seed + 20_000)
     x = torch.randn(1, width, generator=g, dtype=torch.float64)
     x = (x / x.pow(2).mean().sqrt() * max(q0 - sigma_b**2, 0.0) ** 0.5 / sigma_w).to(DEVICE).requires_grad_(True)

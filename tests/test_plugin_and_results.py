@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from hypothesis import settings
 
 from reports.ledger import LedgerError, load, parse
 from reports.results import SCHEMA, without_volatile
@@ -175,7 +176,7 @@ def test_provenance_records_the_seed_a_run_reproduces_from(tmp_path):
 
 
 def test_two_thorough_runs_of_one_claim_with_one_seed_are_identical(tmp_path):
-    """The archival profile, narrowed to one claim (S18: 2,000 examples a test), twice from seed 11."""
+    """The archival profile, narrowed to one claim (S18: the profile's examples a test), twice from seed 11."""
     out, texts = tmp_path / "results.json", []
     env = {**os.environ, "HYPOTHESIS_PROFILE": "thorough"}
     for _ in range(2):
@@ -185,7 +186,8 @@ def test_two_thorough_runs_of_one_claim_with_one_seed_are_identical(tmp_path):
     a, b = (json.loads(t) for t in texts)
     assert a["provenance"]["hypothesis_profile"] == "thorough" and a["provenance"]["seed"] == 11
     s18 = next(c for c in a["claims"] if c["id"] == "S18")
-    assert max(t["examples"] or 0 for t in s18["tests"]) == 2000  # the thorough profile did run
+    thorough = settings.get_profile("thorough").max_examples
+    assert max(t["examples"] or 0 for t in s18["tests"]) == thorough  # the thorough profile did run
     assert without_volatile(a) == without_volatile(b)
 
 

@@ -122,9 +122,20 @@ def test_l02_selu_constants_solve_the_fixed_point_to_thirty_digits():
 @pytest.mark.claim("L03")
 def test_l03_mean_field_phase_of_torch_gains_and_the_simulated_gradient_ratio():
     establishes("L03", math="supported", float="supported")
+    # Each seed's layers are drawn once and scaled for each activation's gain.
+    ratios = {(name, width): [] for name in TORCH_GAINS for width in WIDTHS}
+    phases = {name: meanfield.phase(name, sigma_w, 0.0) for name, sigma_w in TORCH_GAINS.items()}
+    for width in WIDTHS:
+        for s in range(SEEDS):
+            standard = sim.standard_layers(width, DEPTH, s)
+            for name, sigma_w in TORCH_GAINS.items():
+                q0 = float(phases[name].q_star)
+                ratios[name, width].append(
+                    sim.gradient_norm_ratios(name, width, DEPTH, sigma_w, 0.0, s, q0=q0, standard=standard)[5:]
+                )
     rows = []
     for name, sigma_w in TORCH_GAINS.items():
-        p = meanfield.phase(name, sigma_w, 0.0)
+        p = phases[name]
         second_route = float(sim.chi1_grid(name, np.array([sigma_w]), np.array([0.0]), iterations=3000)[0])
         assert abs(second_route - float(p.chi1)) <= 1e-9 * float(p.chi1)  # Gauss-Legendre vs mpmath
         row = {
@@ -138,13 +149,7 @@ def test_l03_mean_field_phase_of_torch_gains_and_the_simulated_gradient_ratio():
         }
         errors = {}
         for width in WIDTHS:
-            ratios = np.concatenate(
-                [
-                    sim.gradient_norm_ratios(name, width, DEPTH, sigma_w, 0.0, s, q0=float(p.q_star))[5:]
-                    for s in range(SEEDS)
-                ]
-            )
-            mean, se = mean_and_se(ratios)
+            mean, se = mean_and_se(np.concatenate(ratios[name, width]))
             row[f"simulated_chi_1 width {width}"], row[f"standard_error width {width}"] = mean, se
             errors[width] = se
             # Per-layer ratios are correlated along a run, so 5 standard errors, not 3.
