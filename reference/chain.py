@@ -84,23 +84,23 @@ def chain_gradient(name: str, x: object, W: object, b: object, dtype=None, **par
     first = next(factors)
     value = np.array(first, dtype=xin.dtype)
     sign = np.sign(first, dtype=np.float64)
-    log_abs = np.zeros(first.shape)
-    # The weights are scalars: their signs and logs are summed apart and added once at the end.
-    weight_sign, weight_log = 1.0, 0.0
+    # The weights are scalars: their signs multiply apart (exactly) and join once at the end. Their
+    # logs join the sum in turn, so that log W_i and log f'(z_{i-1}) meet while the sum is small
+    # (at a fixed point where W f' = 1 they cancel exactly, as the product does).
+    weight_sign = 1.0
     with np.errstate(divide="ignore"):  # log(0) = -inf is the exact answer for a zero factor
-        log_abs += np.log(np.abs(first, dtype=np.float64))
+        log_abs = np.log(np.abs(first, dtype=np.float64))
         with np.errstate(over="ignore"):  # a product past the dtype's range is inf, as IEEE rounds it
             for fac in factors:
                 value *= fac
                 if np.ndim(fac) == 0:
                     weight_sign *= float(np.sign(fac))
-                    weight_log += float(np.log(np.abs(np.float64(fac))))
+                    log_abs += np.log(np.abs(np.float64(fac)))
                     continue
                 wide = fac.astype(np.float64, copy=False)
                 sign *= np.sign(wide)
                 log_abs += np.log(np.abs(wide))
     sign *= weight_sign
-    log_abs += weight_log
     return ChainGradient(value, sign, log_abs)
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import sympy as sp
 import torch.nn.functional as F
 
+from registry.numeric import window
 from registry.spec import Activation
 
 
@@ -14,7 +15,7 @@ def _clip(lo, hi):
         return np.clip(x, lo, hi)
 
     def df(x):
-        return np.where((x > lo) & (x < hi), 1.0, 0.0)
+        return window(x, lo, hi)
 
     return f, df
 
@@ -60,7 +61,7 @@ HARDSIGMOID = Activation(
     formula=r"\mathrm{hardsigmoid}(x) = \mathrm{relu6}(x + 3) / 6",
     sympy_expr=lambda x: sp.Piecewise((0, x <= -3), (x / 6 + sp.Rational(1, 2), x < 3), (1, True)),
     numpy_f=hardsigmoid_f,
-    numpy_df=lambda x: np.where((x > -3.0) & (x < 3.0), 1.0 / 6.0, 0.0),
+    numpy_df=lambda x: np.multiply(window(x, -3.0, 3.0), 1.0 / 6.0),
     torch_f=F.hardsigmoid,
     limits_f=lambda: (0.0, 1.0),
     limits_df=lambda: (0.0, 0.0),
@@ -77,8 +78,14 @@ def hardswish_f(x):
 
 def hardswish_df(x):
     # 2x + 3 is exact near its root -3/2 (Sterbenz); torch's x/3 + 1/2 is the same value.
+    # window (2 inner + 3)/6 + [x >= 3] is each piece exactly: a product with 0 or 1, then a sum with 0.
     inner = np.clip(x, -3.0, 3.0)
-    return np.where(x <= -3.0, 0.0, np.where(x < 3.0, (2.0 * inner + 3.0) / 6.0, 1.0))
+    inner *= 2.0
+    inner += 3.0
+    inner /= 6.0
+    inner *= window(x, -3.0, 3.0)
+    inner += np.greater_equal(x, 3.0)
+    return inner
 
 
 HARDSWISH = Activation(

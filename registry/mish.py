@@ -9,7 +9,7 @@ import numpy as np
 import sympy as sp
 import torch.nn.functional as F
 
-from registry.numeric import DEEP_TAIL, TAIL_UNSCALE, dd_div, dd_mul, logistic_dd, tail_exp, two_sum
+from registry.numeric import DEEP_TAIL, TAIL_UNSCALE, blend, dd_div, dd_mul, logistic_dd, tail_exp, two_sum
 from registry.spec import Activation
 
 # Below -700, t = e^x (1 + O(e^x)) is subnormal or nearly so: there the products are formed with
@@ -21,7 +21,7 @@ def _parts(x):
     its root (-1.19), and the double-double sum leaves one rounding."""
     e = np.exp(-np.abs(x))
     zero = np.zeros_like(e)
-    positive = x >= 0
+    positive = np.greater_equal(x, 0.0, out=np.empty(x.shape, dtype=np.float64))
     # x >= 0: t = (1 + 2E) / (1 + 2E + 2E^2),  sech^2 = 4 (E (1 + E) / (1 + 2E + 2E^2))^2
     e1 = dd_mul(e, zero, *two_sum(1.0, e))  # E (1 + E)
     d_hi, d_lo = two_sum(1.0, 2.0 * e1[0])
@@ -37,8 +37,8 @@ def _parts(x):
     w1_hi, w1_lo = two_sum(w[0], 1.0)
     sech2_neg = dd_div(*dd_div(4.0 * w1_hi, 4.0 * (w1_lo + w[1]), *w2), *w2)
     s, _ = logistic_dd(x, zero, e)
-    t = tuple(np.where(positive, p, n) for p, n in zip(t_pos, t_neg))
-    sech2 = tuple(np.where(positive, p, n) for p, n in zip(sech2_pos, sech2_neg))
+    t = tuple(blend(positive.copy(), p, n) for p, n in zip(t_pos, t_neg))
+    sech2 = tuple(blend(positive.copy(), p, n) for p, n in zip(sech2_pos, sech2_neg))
     return t, dd_mul(*sech2, *s)
 
 

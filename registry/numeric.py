@@ -51,23 +51,35 @@ def _all_finite(wide: np.ndarray) -> bool:
         return bool(np.isfinite(np.add.reduce(wide, axis=None)))
 
 
-def step(x: np.ndarray) -> np.ndarray:
-    """1.0 where x > 0, else 0.0 (-0.0 included), written straight into a float64 array: one pass."""
-    return np.greater(x, 0.0, out=np.empty(x.shape, dtype=np.float64))
+def step(x: np.ndarray, at: float = 0.0) -> np.ndarray:
+    """1.0 where x > at, else 0.0 (-0.0 > 0 is false), written straight into a float64 array: one pass."""
+    return np.greater(x, at, out=np.empty(x.shape, dtype=np.float64))
+
+
+def window(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """1.0 on the open interval (lo, hi), else 0.0, without a masked select."""
+    inside = np.greater(x, lo)
+    inside &= np.less(x, hi)
+    return inside.astype(np.float64)
+
+
+def blend(m: np.ndarray, one: np.ndarray | float, zero: np.ndarray | float) -> np.ndarray:
+    """one where m == 1, zero where m == 0, as m one + (1 - m) zero (m, a float64 array of 0s and 1s,
+    is overwritten; one and zero finite, and a -0.0 among them may come out +0.0).
+
+    With m in {0, 1} every product and sum is exact, so this is np.where's result in a few plain
+    passes; a masked select costs about ten passes when the signs are mixed.
+    """
+    picked = np.multiply(one, m)
+    np.subtract(1.0, m, out=m)
+    m *= zero
+    picked += m
+    return picked
 
 
 def where_positive(x: np.ndarray, above: float, below: np.ndarray) -> np.ndarray:
-    """above where x > 0, else below (finite, nonnegative), as m above + (1 - m) below with m = step(x).
-
-    With m in {0, 1} every product and sum is exact, so this is np.where's result in four plain
-    passes; a masked select costs about ten passes when the signs are mixed. below is overwritten.
-    """
-    m = step(x)
-    rest = np.subtract(1.0, m)
-    below *= rest
-    m *= above
-    below += m
-    return below
+    """above where x > 0, else below (finite): np.where(x > 0, above, below) by blend."""
+    return blend(step(x), above, below)
 
 
 def round_to(values: np.ndarray, dtype) -> np.ndarray:
@@ -81,10 +93,11 @@ def round_to(values: np.ndarray, dtype) -> np.ndarray:
 def logistic_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(sigma(x), sigma(-x), e) with e = exp(-|x|): both halves without cancellation or overflow."""
     e = np.exp(-np.abs(x))
-    big = 1.0 / (1.0 + e)
-    small = e / (1.0 + e)
-    positive = x >= 0
-    return np.where(positive, big, small), np.where(positive, small, big), e
+    one_plus = 1.0 + e
+    big = 1.0 / one_plus
+    small = np.divide(e, one_plus, out=one_plus)
+    positive = np.greater_equal(x, 0.0, out=np.empty(x.shape, dtype=np.float64))
+    return blend(positive.copy(), big, small), blend(positive, small, big), e
 
 
 # The deep tail: below z = -700, e^z is subnormal or nearly so (the smallest normal is e^-708.4), and a
@@ -139,7 +152,8 @@ def logistic_dd(z: np.ndarray, dz: np.ndarray, e: np.ndarray | None = None) -> t
     Every step after the exponential is error-free or corrected, so each is within about half an ulp
     plus exp's own rounding, where logistic_parts' e / (1 + e) carries up to two roundings more.
     ``e``, if given, is exp(-|z|), already computed by the caller."""
-    sign = np.where(z >= 0, 1.0, -1.0)
+    positive = np.greater_equal(z, 0.0, out=np.empty(z.shape, dtype=np.float64))
+    sign = 2.0 * positive - 1.0
     e = np.exp(-np.abs(z)) if e is None else e
     e_lo = -e * (sign * dz)  # e^{-|z + dz|} = e^{-|z|} (1 - sign dz)
     d, de = two_sum(1.0, e)
@@ -148,9 +162,8 @@ def logistic_dd(z: np.ndarray, dz: np.ndarray, e: np.ndarray | None = None) -> t
     p, pe = two_product(r, d)
     big = (r, r * (((1.0 - p) - pe) - r * de))
     small = dd_mul(e, e_lo, *big)
-    positive = z >= 0
-    s = tuple(np.where(positive, b, m) for b, m in zip(big, small))
-    s_neg = tuple(np.where(positive, m, b) for b, m in zip(big, small))
+    s = tuple(blend(positive.copy(), b, m) for b, m in zip(big, small))
+    s_neg = tuple(blend(positive.copy(), m, b) for b, m in zip(big, small))
     return s, s_neg
 
 

@@ -11,6 +11,7 @@ import numpy as np
 import sympy as sp
 import torch.nn.functional as F
 
+from registry.numeric import step
 from registry.spec import Activation
 
 LAMBDA = 0.5
@@ -22,7 +23,7 @@ HARDSHRINK = Activation(
     formula=r"\mathrm{hardshrink}(x) = \begin{cases} x & |x| > \tfrac12 \\ 0 & |x| \le \tfrac12 \end{cases}",
     sympy_expr=lambda x: sp.Piecewise((x, x < -_HALF), (0, x <= _HALF), (x, True)),
     numpy_f=lambda x: np.where(np.abs(x) > LAMBDA, x, 0.0),
-    numpy_df=lambda x: np.where(np.abs(x) > LAMBDA, 1.0, 0.0),
+    numpy_df=lambda x: step(np.abs(x), LAMBDA),
     torch_f=lambda t: F.hardshrink(t, LAMBDA),
     limits_f=lambda: (-np.inf, np.inf),
     limits_df=lambda: (1.0, 1.0),
@@ -35,7 +36,7 @@ SOFTSHRINK = Activation(
     sympy_expr=lambda x: sp.Piecewise((x + _HALF, x < -_HALF), (0, x <= _HALF), (x - _HALF, True)),
     # |x| - 1/2 is exact on [1/2, 1] (Sterbenz), where the result is small.
     numpy_f=lambda x: np.where(np.abs(x) > LAMBDA, np.sign(x) * (np.abs(x) - LAMBDA), 0.0),
-    numpy_df=lambda x: np.where(np.abs(x) > LAMBDA, 1.0, 0.0),
+    numpy_df=lambda x: step(np.abs(x), LAMBDA),
     torch_f=lambda t: F.softshrink(t, LAMBDA),
     limits_f=lambda: (-np.inf, np.inf),
     limits_df=lambda: (1.0, 1.0),
@@ -48,7 +49,7 @@ THRESHOLD_SPEC = Activation(
     formula=r"\mathrm{threshold}(x) = \begin{cases} x & x > 1 \\ 0 & x \le 1 \end{cases}",
     sympy_expr=lambda x: sp.Piecewise((0, x <= 1), (x, True)),
     numpy_f=lambda x: np.where(x > THRESHOLD, x, VALUE),
-    numpy_df=lambda x: np.where(x > THRESHOLD, 1.0, 0.0),
+    numpy_df=lambda x: step(x, THRESHOLD),
     torch_f=lambda t: F.threshold(t, THRESHOLD, VALUE),
     torch_inplace=lambda t: F.threshold_(t, THRESHOLD, VALUE),
     limits_f=lambda: (VALUE, np.inf),

@@ -76,14 +76,20 @@ def test_log_magnitude_matches_mpmath_where_the_float_product_underflows(name):
 
 
 def near_a_break_or_isolated_zero(name: str, zs, fprime) -> bool:
-    """Is a pre-activation within 1e-9 of a kink or jump, or exactly at an isolated zero of f'
-    (tanhshrink' at 0, hardswish' at -3/2)? Within rounding of either the float forward pass may
-    land on the other side, or beside the zero, and its f' then differs from the exact one."""
+    """Is a pre-activation within 1e-9 of a kink or jump, exactly at an isolated zero of f'
+    (tanhshrink' at 0, hardswish' at -3/2), or within 1e-5 (relative) of a root where f' changes
+    sign (hardswish' at -3/2, silu', gelu', mish')? Within rounding of a kink the float forward pass
+    may land on the other side, and beside a zero; near a simple root r, f'(z) has relative
+    condition |f''/f'| ~ 1/|z - r|, so the float z's rounding (about 1e-14 after six layers) costs
+    more than the chain's 1e-9 closer than 1e-5: there the float f' differs from the exact one."""
     breaks = ACTIVATIONS[name].breaks
     if any(abs(z - k) <= 1e-9 for z in zs for k in breaks):
         return True
     step = mpmath.mpf(10) ** -9
-    return any(fprime(z) == 0 and (fprime(z - step) != 0 or fprime(z + step) != 0) for z in zs)
+    if any(fprime(z) == 0 and (fprime(z - step) != 0 or fprime(z + step) != 0) for z in zs):
+        return True
+    reach = [mpmath.mpf(10) ** -5 * max(1, abs(z)) for z in zs]
+    return any(fprime(z - r) * fprime(z + r) < 0 for z, r in zip(zs, reach))
 
 
 def slope_positive_on_positive_reals(name: str) -> bool:

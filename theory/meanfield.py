@@ -69,4 +69,3 @@ def phase(name: str, sigma_w: float, sigma_b: float, **params: float) -> Phase:
     kind = "critical" if abs(c - 1) < CRITICAL_TOL else ("ordered" if c < 1 else "chaotic")
     scale = float("inf") if kind == "critical" else float(1 / abs(mpmath.log(c)))
     return Phase(qs, c, kind, scale)
-
