@@ -45,10 +45,14 @@ def evaluate(kernel, limits, x: object, params: dict[str, float]) -> np.ndarray:
 
 
 def _all_finite(wide: np.ndarray) -> bool:
-    """Every element finite, decided by one sum: an inf or a NaN makes the sum inf or NaN. A sum
-    that overflows from finite elements answers False, which only sends them the masked way."""
+    """Every element finite, decided by one sum of squares: an inf or a NaN makes it inf or NaN. A
+    sum that overflows from finite elements (|x| > 1e154) answers False, which only sends them the
+    masked way. For a contiguous array the sum is BLAS's dot product, twice as fast as a reduction."""
     with np.errstate(over="ignore", invalid="ignore"):
-        return bool(np.isfinite(np.add.reduce(wide, axis=None)))
+        if wide.flags.c_contiguous:
+            flat = wide.reshape(-1)
+            return bool(np.isfinite(np.dot(flat, flat)))
+        return bool(np.isfinite(np.add.reduce(wide * wide, axis=None)))
 
 
 def step(x: np.ndarray, at: float = 0.0) -> np.ndarray:
