@@ -174,7 +174,8 @@ class ClaimsPlugin:
 
     @pytest.hookimpl(hookwrapper=True, trylast=True)
     def pytest_runtest_call(self, item: pytest.Item):
-        """Count the examples Hypothesis ran, chained onto its own statistics collector."""
+        """Count the examples Hypothesis ran, chained onto its own statistics collector: summed over
+        every Hypothesis run in the test (a @given search and a find() after it, say)."""
         from hypothesis.statistics import collector
 
         previous = collector.value
@@ -182,7 +183,8 @@ class ClaimsPlugin:
         def note(stats: dict) -> None:
             phases = [v for k, v in stats.items() if k.endswith("-phase") and isinstance(v, dict)]
             cases = [c for p in phases for c in p.get("test-cases", [])]
-            self.examples[item.nodeid] = sum(1 for c in cases if c.get("status") in ("valid", "interesting"))
+            ran = sum(1 for c in cases if c.get("status") in ("valid", "interesting"))
+            self.examples[item.nodeid] = self.examples.get(item.nodeid, 0) + ran
             if previous is not None:
                 previous(stats)
 

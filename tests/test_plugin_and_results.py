@@ -61,6 +61,40 @@ def test_results_list_the_instrument_tests_apart_from_the_claims_tests(tmp_path)
     assert claimed and not claimed & {t["nodeid"] for t in listed}
 
 
+TWO_HYPOTHESIS_RUNS = """import pytest
+from hypothesis import find, given, settings
+from hypothesis import strategies as st
+from hypothesis.errors import NoSuchExample
+
+pytestmark = pytest.mark.instrument
+
+
+def test_a_search_then_a_find():
+    @settings(max_examples=50, database=None, derandomize=True)
+    @given(st.integers())
+    def search(i):
+        pass
+
+    search()
+    with pytest.raises(NoSuchExample):  # five examples, none of them found
+        find(st.integers(), lambda i: False, settings=settings(max_examples=5, database=None, derandomize=True))
+"""
+
+
+def test_a_tests_examples_count_every_hypothesis_run_in_it(tmp_path):
+    """A @given search and a find() in one test: results.json counts both runs' examples, not the
+    last run's alone (the audit's refuted claims search first, then shrink a counterexample)."""
+    stray = ROOT / "tests" / f"test_zz_examples_{tmp_path.name}.py"
+    stray.write_text(TWO_HYPOTHESIS_RUNS)
+    try:
+        done = run_pytest(SUBSET, str(stray.relative_to(ROOT)), f"--results={tmp_path / 'r.json'}")
+    finally:
+        stray.unlink()
+    assert done.returncode == 0, done.stdout + done.stderr
+    (listed,) = json.loads((tmp_path / "r.json").read_text())["instruments"]
+    assert listed["examples"] == 50 + 5, listed
+
+
 PARALLEL_SUBSET = (
     SUBSET,
     "tests/claims/test_s07_s11_training.py",
