@@ -221,13 +221,26 @@ def tanh_phase_diagram(data: dict, line: list[dict]) -> str:
         return to_svg(fig)
 
 
-def series_panels(title: str, panels: list[tuple[str, dict[str, list[float]], str, str]], logy: bool = False) -> str:
-    """Small multiples of line series: (panel title, {label: values by depth}, x label, y label)."""
+def series_panels(
+    title: str,
+    panels: list[tuple[str, dict[str, list[float]], str, str]],
+    logy: bool = False,
+    levels: dict[str, float] | None = None,
+) -> str:
+    """Small multiples of line series: (panel title, {label: values by depth}, x label, y label).
+    ``levels``: each series' predicted constant level, {series label: value}, drawn dashed in the
+    series' colour on a linear axis from 0, so that a wobble reads at its true size."""
     with plt.rc_context(STYLE):
         fig, axes = _figure(title, ncols=len(panels))
         for ax, (sub, lines, xlabel, ylabel) in zip(axes, panels):
+            colours = {}
             for label, values in lines.items():
-                ax.plot(np.arange(1, len(values) + 1), values, label=label, linewidth=1)
+                (drawn,) = ax.plot(np.arange(1, len(values) + 1), values, label=label, linewidth=1)
+                colours[label] = drawn.get_color()
+            for label, value in (levels or {}).items():
+                ax.axhline(value, color=colours[label], linestyle="--", linewidth=0.8, label=f"{label}, predicted")
+            if levels:  # from 0, with room above the highest line
+                ax.set_ylim(0, 1.15 * max([*levels.values(), *(max(v) for v in lines.values())]))
             if logy:
                 ax.set_yscale("log")
             ax.set_title(sub, fontsize=8)

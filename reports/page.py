@@ -379,6 +379,7 @@ def literature_jobs(results: dict) -> list[Job]:
     stats = [e for c in results["claims"] if c["id"] == "L01" for e in c["evidence"] if e["kind"] == "statistic"]
     if stats:
         lines = {s["activation"]: s["mean_q_by_layer"] for s in stats}
+        levels = {s["activation"]: s["predicted_q"] for s in stats if "predicted_q" in s}
         jobs.append(
             (
                 "L01",
@@ -386,8 +387,12 @@ def literature_jobs(results: dict) -> list[Job]:
                 (
                     "Forward variance over depth at He's gain (mean over seeds)",
                     [("q_l = mean z_l^2", lines, "layer", "q_l (variance of the pre-activation)")],
+                    False,
+                    levels,
                 ),
-                "At He's gain the pre-activation variance neither grows nor decays with depth: the lines stay level.",
+                "At He's gain the pre-activation variance neither grows nor decays with depth: the lines stay near "
+                "the level the variance map predicts, sigma_w^2 q_0 (dashed); the first and last layers are each "
+                "within 4 standard errors of it.",
             )
         )
     grid, line = _evidence(results, "L03", "figure"), _evidence(results, "L03", "table", "tanh critical line")

@@ -79,6 +79,7 @@ def test_l01_he_gain_preserves_the_forward_variance_and_matches_torch():
             seeds=16,
             mean_q_ratio_last_over_first=ratio,
             standard_error=se,
+            predicted_q=sigma_w**2,
             mean_q_by_layer=runs.mean(axis=0).round(4).tolist(),
         )
         assert abs(ratio - 1) <= 4 * se
@@ -248,10 +249,10 @@ def test_l04_born_dead_probability_exactly_and_by_monte_carlo():
         "L04",
         "table",
         key="born_dead",
-        label=f"P(born dead): exact vs Monte Carlo ({trials} nets each)",
+        label=f"P(born dead): exact vs Monte Carlo ({trials:,} nets each)",
         rows=rows,
-        coverage=f"{trials} nets at each width 2, 3, 4 and depths 1, 5, 10, 20, 30, within the 99.99% Wilson interval; "
-        f"with biases N(0, 0.1^2), {trials} nets of width 3 follow the same law at the same depths",
+        coverage=f"{trials:,} nets at each width 2, 3, 4 and depths 1, 5, 10, 20, 30, within the 99.99% Wilson "
+        f"interval; with biases N(0, 0.1²), {trials:,} nets of width 3 follow the same law at the same depths",
     )
     evidence.record(
         "L04",
