@@ -46,7 +46,7 @@ def test_a_sweep_cut_short_resumes_from_its_state_and_ends_as_an_uncut_one(tmp_p
 def test_a_dask_local_cluster_gives_the_local_result():
     distributed = pytest.importorskip("distributed")
     local = exhaustive.sweep(*CASE, chunk_bits=12)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as c:
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0") as c:
         with distributed.Client(c) as client:
             remote = exhaustive.sweep(*CASE, chunk_bits=12, client=client)
     assert remote == local

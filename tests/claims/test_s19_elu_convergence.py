@@ -52,7 +52,7 @@ def test_s19_dask_cluster_gives_the_same_results_as_the_local_run():
     try:
         local = run_cells(cells, [0, 1])
         with distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
         ) as cluster:
             remote = run_cells(cells, [0, 1], scheduler=cluster.scheduler_address)
     finally:
