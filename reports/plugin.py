@@ -218,8 +218,8 @@ class ClaimsPlugin:
             self.workers.append(part)
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        if self.config.getoption("collectonly"):
-            return
+        if self.config.getoption("collectonly") or exitstatus == pytest.ExitCode.USAGE_ERROR:
+            return  # nothing ran: no results.json, and a previous one stays as it was
         if hasattr(self.config, "workerinput"):  # a pytest-xdist worker: the controller writes results
             self.config.workeroutput["activation_claims"] = self.collected()
             return

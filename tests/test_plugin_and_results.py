@@ -34,28 +34,36 @@ def run_pytest(*args: str, cwd: Path = ROOT, env: dict | None = None) -> subproc
     )
 
 
-def test_two_runs_of_the_same_profile_write_identical_results_apart_from_timestamps(tmp_path):
-    out, texts = tmp_path / "results.json", []
-    for _ in range(2):  # the same command twice: provenance records the command too
-        done = run_pytest(SUBSET, f"--results={out}")
-        assert done.returncode == 0, done.stdout + done.stderr
-        texts.append(out.read_text())
-    a, b = (json.loads(t) for t in texts)
+INSTRUMENT = "tests/test_prose_and_ledger.py::test_intervals_read_as_the_widest_runs_with_ends_apart"
+
+
+@pytest.fixture(scope="module")
+def subset_run(tmp_path_factory) -> tuple[list[str], subprocess.CompletedProcess, str]:
+    """One ci run of SUBSET and one instrument test: (its arguments, the process, its results.json
+    text). Several checks read the same run; each fresh pytest process costs seconds of imports."""
+    args = [SUBSET, INSTRUMENT, f"--results={tmp_path_factory.mktemp('subset') / 'results.json'}"]
+    done = run_pytest(*args)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return args, done, Path(args[-1].removeprefix("--results=")).read_text()
+
+
+def test_two_runs_of_the_same_profile_write_identical_results_apart_from_timestamps(subset_run):
+    args, _, first = subset_run
+    done = run_pytest(*args)  # the same command again: provenance records the command too
+    assert done.returncode == 0, done.stdout + done.stderr
+    a, b = json.loads(first), json.loads(Path(args[-1].removeprefix("--results=")).read_text())
     assert a["schema"] == SCHEMA and a["provenance"]["hypothesis_profile"] == "ci"
     assert without_volatile(a) == without_volatile(b)
     s17 = next(c for c in a["claims"] if c["id"] == "S17")
     assert s17["reproduced"] is True and s17["evidence"] and all(t["outcome"] == "passed" for t in s17["tests"])
 
 
-def test_results_list_the_instrument_tests_apart_from_the_claims_tests(tmp_path):
+def test_results_list_the_instrument_tests_apart_from_the_claims_tests(subset_run):
     """Each instrument test that ran is in results.json's instruments, with its outcome and time (what
     benchmarks/bench_suite.py reads); a claim's test is under its claim only."""
-    instrument = "tests/test_prose_and_ledger.py::test_intervals_read_as_the_widest_runs_with_ends_apart"
-    done = run_pytest(SUBSET, instrument, f"--results={tmp_path / 'r.json'}")
-    assert done.returncode == 0, done.stdout + done.stderr
-    results = json.loads((tmp_path / "r.json").read_text())
+    results = json.loads(subset_run[2])
     listed = results["instruments"]
-    assert len(listed) == 5 and all(t["nodeid"].startswith(instrument + "[") for t in listed)
+    assert len(listed) == 5 and all(t["nodeid"].startswith(INSTRUMENT + "[") for t in listed)
     assert all(t["outcome"] == "passed" and t["duration_s"] >= 0 and t["examples"] is None for t in listed)
     claimed = {t["nodeid"] for c in results["claims"] for t in c["tests"]}
     assert claimed and not claimed & {t["nodeid"] for t in listed}
@@ -99,7 +107,7 @@ PARALLEL_SUBSET = (
     SUBSET,
     "tests/claims/test_s07_s11_training.py",
     "tests/claims/test_s08_s10_relu.py",
-    "tests/test_prose_and_ledger.py::test_intervals_read_as_the_widest_runs_with_ends_apart",
+    INSTRUMENT,
 )
 
 
@@ -117,8 +125,8 @@ def test_a_parallel_run_writes_what_a_serial_run_writes(tmp_path):
     assert sum(bool(c["evidence"]) for c in a["claims"]) >= 3 and len(a["instruments"]) == 5
 
 
-def test_the_terminal_table_lists_every_claim_and_marks_unrun_ones(tmp_path):
-    done = run_pytest(SUBSET, f"--results={tmp_path / 'r.json'}")
+def test_the_terminal_table_lists_every_claim_and_marks_unrun_ones(subset_run):
+    done = subset_run[1]
     ids = set(load().claims)
     lines = [line for line in done.stdout.splitlines() if line.split()[:1] and line.split()[0] in ids]
     assert [line.split()[0] for line in lines] == list(load().claims)
@@ -145,21 +153,59 @@ def test_a_test_without_a_known_claim_is_a_collection_error(tmp_path, body, mess
     assert not (tmp_path / "r.json").exists()
 
 
-def test_a_claim_with_no_test_is_an_error_in_a_full_run_only(tmp_path):
-    """Run the suite's collection against a ledger with an extra claim that no test names."""
-    ledger = tmp_path / "claims.toml"
-    ledger.write_text(
-        (ROOT / "claims.toml").read_text() + '\n[[claim]]\nid = "S98"\nsource = "answer-24468"\n'
-        'quote = "q"\nstatement = "s"\nverdict = { math = "supported" }\n'
+SMALL_LEDGER = """[sources.s]
+title = "t"
+
+[[claim]]
+id = "X01"
+source = "s"
+quote = "q"
+statement = "s"
+verdict = { math = "supported" }
+
+[[claim]]
+id = "X02"
+source = "s"
+quote = "q"
+statement = "s"
+verdict = { math = "supported" }
+"""
+
+
+@pytest.fixture
+def small_project(tmp_path) -> Path:
+    """A project of one test (claim X01) under the plugin, whose ledger also has X02, which no test names.
+
+    The plugin's rules about the ledger and the collection are the same whatever the suite: this
+    project shows them in a second a process, where the suite's own collection costs ten (imports,
+    and every parametrization). Every full run of the suite checks the suite's own ledger.
+    """
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_x1.py").write_text(
+        "import pytest\n\n\n@pytest.mark.claim('X01')\ndef test_x1():\n    pass\n"
     )
-    full = run_pytest("--collect-only", f"--ledger={ledger}")
-    assert full.returncode == pytest.ExitCode.USAGE_ERROR and "claim S98 has no test" in full.stderr
-    narrowed = run_pytest("--collect-only", f"--ledger={ledger}", "-k", "s17")
+    (tmp_path / "conftest.py").write_text('pytest_plugins = ("reports.plugin",)\n')
+    (tmp_path / "pytest.ini").write_text("[pytest]\ntestpaths = tests\n")
+    (tmp_path / "claims.toml").write_text(SMALL_LEDGER)
+    return tmp_path
+
+
+def test_a_claim_with_no_test_is_an_error_in_a_full_run_only(small_project):
+    full = run_pytest("--collect-only", "--ledger=claims.toml", cwd=small_project)
+    assert full.returncode == pytest.ExitCode.USAGE_ERROR and "claim X02 has no test" in full.stderr
+    narrowed = run_pytest("--collect-only", "--ledger=claims.toml", "-k", "x1", cwd=small_project)
     assert narrowed.returncode == pytest.ExitCode.OK
     # Under pytest-xdist the workers run nothing and the controller reports the same usage error.
-    parallel = run_pytest("-n", "2", f"--ledger={ledger}", f"--results={tmp_path / 'r.json'}")
-    assert parallel.returncode == pytest.ExitCode.USAGE_ERROR and "claim S98 has no test" in parallel.stdout
-    assert not (tmp_path / "r.json").exists()
+    parallel = run_pytest("-n", "2", "--ledger=claims.toml", "--results=r.json", cwd=small_project)
+    assert parallel.returncode == pytest.ExitCode.USAGE_ERROR and "claim X02 has no test" in parallel.stdout
+    assert not (small_project / "r.json").exists()
+
+
+def test_an_unknown_claim_id_is_a_usage_error_that_lists_the_valid_ones(small_project):
+    bad = run_pytest("--claim=X99", "--ledger=claims.toml", "--results=r.json", cwd=small_project)
+    assert bad.returncode == pytest.ExitCode.USAGE_ERROR
+    assert "--claim X99: no such claim; valid: X01, X02" in bad.stderr + bad.stdout
+    assert not (small_project / "r.json").exists()
 
 
 LEDGER_HEAD = '[sources.s]\ntitle = "t"\n'
@@ -169,17 +215,20 @@ LEDGER_HEAD = '[sources.s]\ntitle = "t"\n'
     ("entry", "message"),
     [
         (
-            'id = "X1"\nsource = "s"\nquote = "q"\nstatement = "s"\nverdict = { math = "maybe" }',
+            'id = "X01"\nsource = "s"\nquote = "q"\nstatement = "s"\nverdict = { math = "maybe" }',
             "verdict.math = 'maybe'",
         ),
-        ('id = "X1"\nsource = "s"\nquote = "q"\nstatement = "s"\nverdict = { math = "refuted" }', "needs a correction"),
         (
-            'id = "X1"\nsource = "nope"\nquote = "q"\nstatement = "s"\nverdict = { math = "supported" }',
+            'id = "X01"\nsource = "s"\nquote = "q"\nstatement = "s"\nverdict = { math = "refuted" }',
+            "needs a correction",
+        ),
+        (
+            'id = "X01"\nsource = "nope"\nquote = "q"\nstatement = "s"\nverdict = { math = "supported" }',
             "is not in [sources]",
         ),
-        ('id = "X1"\nsource = "s"\nquote = ""\nstatement = "s"\nverdict = { math = "supported" }', "'quote' must be"),
+        ('id = "X01"\nsource = "s"\nquote = ""\nstatement = "s"\nverdict = { math = "supported" }', "'quote' must be"),
         (
-            'id = "X1"\nsource = "s"\nquote = "q"\nstatement = "s"\nverdict = { float = "not-checkable" }',
+            'id = "X01"\nsource = "s"\nquote = "q"\nstatement = "s"\nverdict = { float = "not-checkable" }',
             "needs a reason",
         ),
     ],
@@ -199,11 +248,10 @@ def test_every_claim_of_the_answer_has_a_span_found_verbatim_in_it():
         assert claim.span and claim.span in text, claim.id
 
 
-def test_provenance_records_the_seed_a_run_reproduces_from(tmp_path):
+def test_provenance_records_the_seed_a_run_reproduces_from(tmp_path, subset_run):
     """ci runs derandomized (each test from its own fixed seed); --hypothesis-seed replaces that."""
     out = tmp_path / "r.json"
-    assert run_pytest(SUBSET, f"--results={out}").returncode == 0
-    assert json.loads(out.read_text())["provenance"]["seed"] == "derandomized"
+    assert json.loads(subset_run[2])["provenance"]["seed"] == "derandomized"
     assert run_pytest(SUBSET, f"--results={out}", "--hypothesis-seed=7").returncode == 0
     prov = json.loads(out.read_text())["provenance"]
     assert prov["seed"] == 7 and prov["hypothesis_profile"] == "ci"
@@ -225,7 +273,7 @@ def test_two_thorough_runs_of_one_claim_with_one_seed_are_identical(tmp_path):
     assert without_volatile(a) == without_volatile(b)
 
 
-def test_claim_option_runs_one_claims_tests_and_rejects_unknown_ids(tmp_path):
+def test_claim_option_runs_one_claims_tests_only(tmp_path):
     out = tmp_path / "r.json"
     done = run_pytest("--claim=S17", f"--results={out}")
     assert done.returncode == 0, done.stdout + done.stderr
@@ -236,6 +284,3 @@ def test_claim_option_runs_one_claims_tests_and_rejects_unknown_ids(tmp_path):
     # The whole suite was collected, simulations included: provenance says where they would run.
     device = json.loads(out.read_text())["provenance"]["simulation_device"]
     assert device == ("cuda" if torch.cuda.is_available() else "cpu")
-    bad = run_pytest("--claim=S99", f"--results={out}")
-    assert bad.returncode == pytest.ExitCode.USAGE_ERROR
-    assert "--claim S99: no such claim; valid: S01, S02" in bad.stderr + bad.stdout

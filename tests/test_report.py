@@ -46,6 +46,14 @@ def build(results: Path, out: Path) -> int:
     return cli.main(["report", "--from-results", str(results), "--out", str(out)])
 
 
+@pytest.fixture(scope="module")
+def page(small_results, tmp_path_factory) -> str:
+    """index.html built once from small_results, for the checks that only read it."""
+    out = tmp_path_factory.mktemp("page")
+    build(small_results, out)
+    return (out / "index.html").read_text()
+
+
 def test_the_run_writes_results_that_follow_the_schema(small_results):
     from reports.results import schema_problems
 
@@ -75,7 +83,7 @@ def test_report_is_written_and_is_self_contained(small_results, tmp_path):
     assert "@software{" in page
 
 
-def test_the_page_shows_each_correction_and_finding_filled_from_evidence(small_results, tmp_path):
+def test_the_page_shows_each_correction_and_finding_filled_from_evidence(small_results, page):
     """The prose the page prints is results.json's filled text, its LaTeX as MathML: no placeholder,
     no raw $ left; a claim that did not run says so instead of inventing a number."""
     import html
@@ -83,8 +91,6 @@ def test_the_page_shows_each_correction_and_finding_filled_from_evidence(small_r
     from reports import prose
     from reports.mathml import prose_html
 
-    build(small_results, tmp_path)
-    page = (tmp_path / "index.html").read_text()
     results = json.loads(small_results.read_text())
     s17 = next(c for c in results["claims"] if c["id"] == "S17")
     assert not prose.PLACEHOLDER.search(prose.LATEX.sub("", s17["correction"]))
@@ -128,16 +134,15 @@ class IdsAndReferences(HTMLParser):
             self.svg_at = None
 
 
-def test_ids_are_unique_and_every_reference_resolves_within_its_own_figure(small_results, tmp_path):
-    build(small_results, tmp_path)
+def test_ids_are_unique_and_every_reference_resolves_within_its_own_figure(page):
     parser = IdsAndReferences()
-    parser.feed((tmp_path / "index.html").read_text())
+    parser.feed(page)
     ids = [i for i, _ in parser.ids]
     assert parser.svgs >= 2 and len(ids) == len(set(ids))  # two figures at least, no id twice
     where = dict(parser.ids)
     assert parser.refs and all(ref in where for ref, _ in parser.refs)
     assert all(where[ref] == figure for ref, figure in parser.refs if figure is not None)  # the right figure
-    assert page_svgs_have_text_alternatives((tmp_path / "index.html").read_text())
+    assert page_svgs_have_text_alternatives(page)
 
 
 class AnswerText(HTMLParser):
@@ -165,9 +170,7 @@ class AnswerText(HTMLParser):
             self.words.append(data)
 
 
-def test_the_answer_shows_its_mathematics_as_mathml_and_the_lost_spans_restored(small_results, tmp_path):
-    build(small_results, tmp_path)
-    page = (tmp_path / "index.html").read_text()
+def test_the_answer_shows_its_mathematics_as_mathml_and_the_lost_spans_restored(page):
     answer = AnswerText()
     answer.feed(page)
     words = "".join(answer.words)
@@ -388,11 +391,9 @@ class Cards(HTMLParser):
             self.depth -= 1
 
 
-def test_each_claim_card_opens_with_its_finding_and_folds_its_evidence(small_results, tmp_path):
+def test_each_claim_card_opens_with_its_finding_and_folds_its_evidence(small_results, page):
     """Quote, then the finding (the first of correction, finding, reason that the claim has), then its
     figure; the formal statement, evidence and tests folded in closed <details>."""
-    build(small_results, tmp_path)
-    page = (tmp_path / "index.html").read_text()
     cards = Cards()
     cards.feed(page)
     results = json.loads(small_results.read_text())
@@ -407,9 +408,7 @@ def test_each_claim_card_opens_with_its_finding_and_folds_its_evidence(small_res
     assert section.index('class="lead"') < section.index("<figure") < section.index("<details")
 
 
-def test_every_figure_has_a_caption_and_a_text_alternative(small_results, tmp_path):
-    build(small_results, tmp_path)
-    page = (tmp_path / "index.html").read_text()
+def test_every_figure_has_a_caption_and_a_text_alternative(page):
     figures = re.findall(r"<figure\b.*?</figure>", page, re.S)
     assert figures
     for figure in figures:
@@ -418,10 +417,8 @@ def test_every_figure_has_a_caption_and_a_text_alternative(small_results, tmp_pa
         assert "<svg" not in figure or re.search(r"<svg\b[^>]*>\s*<title>[^<]+</title>", figure)
 
 
-def test_every_in_page_link_resolves(small_results, tmp_path):
+def test_every_in_page_link_resolves(small_results, page):
     """The contents, the ledger's ids and the answer's spans all point at something on the page."""
-    build(small_results, tmp_path)
-    page = (tmp_path / "index.html").read_text()
     parser = IdsAndReferences()
     parser.feed(page)
     ids = {i for i, _ in parser.ids}
@@ -451,12 +448,11 @@ class VisibleText(HTMLParser):
             self.text.append(data)
 
 
-def test_numbers_on_the_page_read_as_numbers_not_reprs(small_results, tmp_path):
+def test_numbers_on_the_page_read_as_numbers_not_reprs(small_results, page):
     """No float repr (18.300000000000004, 8455564492339252.0), no Python list of lists, no dotted key as a
     heading: every measured number went through reports/format.py."""
-    build(small_results, tmp_path)
     visible = VisibleText()
-    visible.feed((tmp_path / "index.html").read_text())
+    visible.feed(page)
     text = " ".join(visible.text)
     # The commit's hex digits are an identifier, not a number (0231133... read as one).
     commit = json.loads(small_results.read_text())["provenance"]["git_commit"] or ""
@@ -546,14 +542,12 @@ def test_audit_matrix_marks_wrongly_zero_and_colours_by_worst_ulps():
     assert shades[-1] == shades[-2]
 
 
-def test_every_correction_finding_and_counterexample_is_on_the_page(small_results, tmp_path):
+def test_every_correction_finding_and_counterexample_is_on_the_page(small_results, page):
     """What a reader comes for cannot drop off the page: each claim's filled prose, and every value of
     every counterexample, inside that claim's own card."""
     from reports.mathml import prose_html
     from reports.page import flatten, value_html
 
-    build(small_results, tmp_path)
-    page = (tmp_path / "index.html").read_text()
     results = json.loads(small_results.read_text())
     checked = 0
     for claim in results["claims"]:
