@@ -19,13 +19,17 @@ def numpy_f(x, alpha):
     return np.where(x > 0, x, alpha * np.expm1(np.where(x > 0, 0.0, x)))
 
 
-def numpy_df(x, alpha):
-    # e^{min(x, 0)} is exactly 1 for x > 0, so at alpha = 1 it is the whole derivative.
+def _elu_slope(x, below, above):
+    """above where x > 0, else below e^x: the derivative of an elu scaled to slope ``above``."""
     slope = np.exp(np.minimum(x, 0.0))
-    if alpha == 1.0:
-        return slope
-    slope *= alpha
-    return where_positive(x, 1.0, slope)
+    slope *= below
+    return where_positive(x, above, slope)
+
+
+def numpy_df(x, alpha):
+    if alpha == 1.0:  # e^{min(x, 0)} is exactly 1 for x > 0: the whole derivative
+        return np.exp(np.minimum(x, 0.0))
+    return _elu_slope(x, alpha, 1.0)
 
 
 def sympy_expr(x, alpha):
@@ -58,9 +62,7 @@ def selu_f(x):
 
 
 def selu_df(x):
-    slope = np.exp(np.minimum(x, 0.0))
-    slope *= _LA
-    return where_positive(x, _L, slope)
+    return _elu_slope(x, _LA, _L)
 
 
 SELU = Activation(

@@ -41,6 +41,7 @@ def check_against_exact(name, fn, xs, params):
     assert got.dtype == xs.dtype
     # float64 input reaches the kernels without a copy: they must only read it.
     assert xs.tobytes() == given_bytes, f"{name} {fn} wrote to its input"
+    assert not np.may_share_memory(got, xs), f"{name} {fn} returned its input: a caller's write would change both"
     lo, hi = theory.limits_at_infinity(name, order, **params)
     worst = (0.0, 0.0, None)
     for g, v in zip(np.atleast_1d(got), np.atleast_1d(xs)):
@@ -87,6 +88,16 @@ def test_numpy_within_ulp_budget_on_dense_sweep(name, fn, dtype):
     dense = np.linspace(-40.0, 40.0, 321)
     xs = np.unique(round_to(np.concatenate([binades, -binades, dense, edge_points(dtype)]), dtype))
     check_against_exact(name, fn, xs, {})
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+def test_a_kernel_that_returns_its_input_still_gives_a_new_array(dtype):
+    """The route's promise to every caller, whatever a kernel does: the result is not the input."""
+    from registry.numeric import evaluate
+
+    xs = np.array([-1.5, 0.0, 2.0], dtype=dtype)
+    got = evaluate(lambda x: x, lambda: (-np.inf, np.inf), xs, {})
+    assert np.array_equal(got, xs) and not np.may_share_memory(got, xs)
 
 
 def test_gelu_split_of_inverse_sqrt2_is_exact_to_32_digits():
