@@ -153,23 +153,10 @@ def test_a_test_without_a_known_claim_is_a_collection_error(tmp_path, body, mess
     assert not (tmp_path / "r.json").exists()
 
 
-SMALL_LEDGER = """[sources.s]
-title = "t"
-
-[[claim]]
-id = "X01"
-source = "s"
-quote = "q"
-statement = "s"
-verdict = { math = "supported" }
-
-[[claim]]
-id = "X02"
-source = "s"
-quote = "q"
-statement = "s"
-verdict = { math = "supported" }
-"""
+SMALL_LEDGER = '[sources.s]\ntitle = "t"\n' + "".join(
+    f'\n[[claim]]\nid = "{cid}"\nsource = "s"\nquote = "q"\nstatement = "s"\nverdict = {{ math = "supported" }}\n'
+    for cid in ("X01", "X02")
+)
 
 
 @pytest.fixture
