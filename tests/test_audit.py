@@ -172,3 +172,13 @@ def test_the_exhaustive_audit_command_sweeps_every_float_and_agrees_with_the_aud
 def test_the_exhaustive_options_say_what_they_need(argv, says, capsys):
     assert main(["audit", *argv]) == 2
     assert says in capsys.readouterr().err
+
+
+def test_a_float64_audit_confirms_every_sparse_point_with_mpmath():
+    """In float64 the screen (the reference in float64) is not exact, so mpmath confirms the sparse
+    sweep besides the worst points: every one of them, at the value the framework gave."""
+    run = audit.run("relu", "torch", "float64")
+    sparse = audit.sparse_points("float64")
+    assert set(sparse.tolist()) <= set(run.confirmed) and len(sparse) > 6_000
+    assert all(u in (0, None) for u in run.confirmed.values())  # relu' is 0 or 1: torch is exact (None: f' = 0)
+    assert len(audit.run("relu", "torch", "float32").confirmed) < len(sparse)  # the screen is exact there

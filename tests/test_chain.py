@@ -180,3 +180,13 @@ def test_numpy_and_torch_chains_agree_with_the_exact_chain_at_depth_200(data):
                 continue
             assert abs(mine[k] - exact) <= tolerances.CHAIN_RTOL[np.float64] * abs(exact), (name, xk)
             assert abs(theirs[k] - exact) <= (tolerances.CHAIN_RTOL[np.float64] + torch_rel) * abs(exact), (name, xk)
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "gelu"])
+def test_the_chain_works_in_the_inputs_dtype_unless_told_otherwise(name):
+    """float32 inputs give a float32 chain, rounded at every layer, as dtype=float32 does; float64
+    arithmetic on them would be a different network (S06's underflow depths differ by dtype)."""
+    x32, W, b = np.array([0.3, -1.7], dtype=np.float32), np.full(5, 1.1), np.full(5, 0.2)
+    implicit, explicit = reference.chain_factors(name, x32, W, b), reference.chain_factors(name, x32, W, b, np.float32)
+    assert implicit.dtype == np.float32 and np.array_equal(implicit, explicit)
+    assert not np.array_equal(implicit, reference.chain_factors(name, x32, W, b, np.float64).astype(np.float32))

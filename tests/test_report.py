@@ -98,7 +98,8 @@ def test_the_page_shows_each_correction_and_finding_filled_from_evidence(small_r
     s11 = next(c for c in results["claims"] if c["id"] == "S11")
     assert "[not measured" not in s11["finding"] and prose_html(s11["finding"]) in page
     s13 = next(c for c in results["claims"] if c["id"] == "S13")
-    assert "[not measured in this run]" in s13["correction"]  # S13's tests are outside the subset
+    # S13's tests are outside the subset: the marker stands alone where its number would be
+    assert re.search(r"(^|\s)\[not measured in this run\]($|[\s.,;:)])", s13["correction"])
     assert html.escape("$\\sigma") not in page
 
 
@@ -489,6 +490,17 @@ def too_precise(text: str) -> list[str]:
 )
 def test_the_repr_detector_flags_reprs_and_passes_formatted_numbers(text, flagged):
     assert too_precise(text) == flagged
+
+
+@pytest.mark.parametrize(
+    ("agrees", "word"),
+    [([None, None], "jump only"), ([None, True], "as stated"), ([True, True], "as stated"), ([True, False], "differs")],
+)
+def test_the_kink_cell_says_jump_only_as_stated_or_differs(agrees, word):
+    from reports.page import kink_word
+
+    assert kink_word([{"agrees": a} for a in agrees]) == word
+    assert kink_word(None) == "no kink"
 
 
 def test_audit_matrix_marks_wrongly_zero_and_colours_by_worst_ulps():
