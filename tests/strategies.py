@@ -41,6 +41,12 @@ def params_for(name: str) -> st.SearchStrategy:
     return st.fixed_dictionaries(fields)
 
 
+def doubled_params(name: str) -> dict[str, float]:
+    """Each parameter at twice its default (validated): the fixed sweeps' second setting, where the
+    tails move (softplus's deep tail starts at x = -700/beta)."""
+    return ACTIVATIONS[name].bind(**{p.name: 2 * p.default for p in ACTIVATIONS[name].params})
+
+
 ACTIVATION_NAMES = tuple(ACTIVATIONS)
 TORCH_NAMES = tuple(n for n, a in ACTIVATIONS.items() if a.torch_f is not None)
 INPLACE_NAMES = tuple(n for n, a in ACTIVATIONS.items() if a.torch_inplace is not None)

@@ -8,9 +8,9 @@ from hypothesis import strategies as st
 
 import reference
 import theory
-from registry import round_to
+from registry import ACTIVATIONS, round_to
 from tests import tolerances
-from tests.strategies import ACTIVATION_NAMES, DTYPES, edge_points, float_arrays, params_for
+from tests.strategies import ACTIVATION_NAMES, DTYPES, doubled_params, edge_points, float_arrays, params_for
 
 # Calibrates the instruments (the routes agree); establishes no claim.
 pytestmark = pytest.mark.instrument
@@ -74,13 +74,18 @@ def test_numpy_within_ulp_budget_of_exact(name, fn, dtype, data):
     target(err, label="ulps")
 
 
+SWEPT = [pytest.param(n, {}, id=n) for n in ACTIVATION_NAMES] + [
+    pytest.param(n, doubled_params(n), id=f"{n}-doubled") for n in ACTIVATION_NAMES if ACTIVATIONS[n].params
+]
+
+
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
 @pytest.mark.parametrize("fn", ROUTES)
-@pytest.mark.parametrize("name", ACTIVATION_NAMES)
-def test_numpy_within_ulp_budget_on_dense_sweep(name, fn, dtype):
+@pytest.mark.parametrize(("name", "params"), SWEPT)
+def test_numpy_within_ulp_budget_on_dense_sweep(name, params, fn, dtype):
     """A fixed sweep over the whole float range: both signs of every binade up to 2^64 and every
     16th beyond (all entries are saturated there, and exact erfc of 1e300 costs 0.1 s), +-40
-    densely, and the edge cases."""
+    densely, and the edge cases; at the default parameters and at twice them."""
     info = np.finfo(dtype)
     exponents = np.arange(info.minexp - info.nmant, info.maxexp)
     exponents = exponents[(exponents <= 64) | (exponents % 16 == 0)]
@@ -88,7 +93,7 @@ def test_numpy_within_ulp_budget_on_dense_sweep(name, fn, dtype):
     binades = binades[binades < float(info.max)]
     dense = np.linspace(-40.0, 40.0, 321)
     xs = np.unique(round_to(np.concatenate([binades, -binades, dense, edge_points(dtype)]), dtype))
-    check_against_exact(name, fn, xs, {})
+    check_against_exact(name, fn, xs, params)
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
