@@ -122,6 +122,18 @@ def test_a_hole_next_to_an_interval_end_is_reported_not_hidden(monkeypatch):
     assert found.zero_intervals[0][0] == float(np.float32(lo))
 
 
+def test_a_float64_end_next_to_a_hole_stays_at_the_runs_own_sweep_point(monkeypatch):
+    # In float64 the end is found by bisection and checked monotone around it: a zero stretch 40 floats
+    # past the run's right end is not monotone, so that end stays at the last sweep point inside the run.
+    lo, hi = -13.341881751, -6.1513514518
+    step = abs(float(np.spacing(hi)))
+    fake_framework(monkeypatch, [(lo, hi), (hi + 40 * step, hi + 60 * step)])
+    swept = audit.sweep_points("float64")
+    found = audit.screen("sigmoid", "torch", "float64")
+    assert not found.edges_exact
+    assert found.zero_intervals[0] == [lo, float(swept[swept <= hi].max())]
+
+
 def test_the_audit_command_prints_one_case_and_writes_json(tmp_path, capsys):
     out = tmp_path / "audit.json"
     assert (
