@@ -1,7 +1,10 @@
-"""Hypothesis profiles, chosen by HYPOTHESIS_PROFILE (default: ci), one torch thread, and the claims plugin."""
+"""Hypothesis profiles, chosen by HYPOTHESIS_PROFILE (default: ci), one torch thread, the claims plugin, and
+empty caches before each test while mutmut records which tests reach which function."""
 
 import os
+import sys
 
+import pytest
 import torch
 from hypothesis import HealthCheck, settings
 
@@ -45,3 +48,22 @@ def pytest_configure(config):
 # The plugin that maps tests to claims and writes results.json; registered here, not as an
 # entry point, so that installing the package does not load it into other projects' pytest.
 pytest_plugins = ("reports.plugin",)
+
+
+# mutmut (benchmarks/mutation.py) records which tests reach each function (with MUTANT_UNDER_TEST set
+# to "stats") and later runs only those tests against that function's mutants. A value an earlier
+# test cached hides the functions behind it from every later test that needs it: a mutant there was
+# run against the wrong tests and "survived". So while mutmut records, every test starts with the
+# project's caches (functools caches in its packages and in the tests) empty.
+CACHED_PACKAGES = ("registry", "theory", "reference", "reports", "experiments", "tests")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches_while_mutmut_records():
+    if os.environ.get("MUTANT_UNDER_TEST") == "stats":
+        for name, module in list(sys.modules.items()):
+            if name.split(".")[0] in CACHED_PACKAGES:
+                for value in list(vars(module).values()):
+                    if callable(getattr(value, "cache_clear", None)):
+                        value.cache_clear()
+    yield
