@@ -32,12 +32,20 @@ PACKAGES = ("registry", "theory", "reference", "reports")
 EQUIVALENTS = ROOT / "benchmarks" / "mutation_equivalents.toml"
 # mutmut's statuses by exit code (mutmut/stats.py); a timeout counts as a kill, as mutmut's own score does.
 KILLED = {1, 3, 24, -24, 36, 152, 255}
+TIMEOUT = {24, -24, 36, 152, 255}  # counted as kills, and shown apart: a loaded machine makes them too
 UNREACHED = {5, 33}  # no selected test reaches the mutant
 SURVIVED = {0} | UNREACHED
 
 
+# mutmut's own command, not `python -m mutmut`: run as __main__, mutmut's module is imported a second
+# time in its fork server's children, and says so.
+MUTMUT = Path(sys.executable).with_name("mutmut")
+
+
 def mutmut(*args: str, check: bool = True) -> None:
-    done = subprocess.run([sys.executable, "-m", "mutmut", *args], cwd=ROOT)
+    if not MUTMUT.exists():
+        raise SystemExit(f"mutation: no {MUTMUT}: pip install -e '.[mutation]'")
+    done = subprocess.run([str(MUTMUT), *args], cwd=ROOT)
     if check and done.returncode != 0:
         raise SystemExit(f"mutation: mutmut {' '.join(args[:2])} ... exited with {done.returncode}")
 
@@ -117,8 +125,9 @@ def main() -> None:
         score = f"{tally['killed'] / judged:.1%} ({lo:.1%} to {hi:.1%})" if judged else "-"
         n_same = sum(1 for n in mine if n in same)
         unreached = sum(1 for c in checked.values() if c in UNREACHED)
+        timeouts = sum(1 for c in checked.values() if c in TIMEOUT)
         counts = f"{len(mine):>8}{len(checked):>9}{n_same:>8}{tally['killed']:>8}{tally['survived']:>9}{unreached:>10}"
-        print(f"{package:<11}{counts}  {score}")
+        print(f"{package:<11}{counts}  {score}" + (f", {timeouts} of the kills by timeout" if timeouts else ""))
         if tally["other"]:
             print(f"{'':<11}{tally['other']} suspicious or segfault: rerun them alone")
     for package, names in survivors.items():
