@@ -110,3 +110,10 @@ def test_a_python_float_or_0d_array_is_evaluated_like_a_one_element_array(name, 
         one = route(name, np.array([x]))
         assert route(name, x).shape == () and route(name, np.float64(x)).shape == ()
         assert np.array_equal(route(name, x), one[0]) and np.array_equal(route(name, np.array(x)), one[0])
+
+
+def test_an_activation_torch_lacks_is_a_value_error_listing_the_ones_it_has():
+    having = ", ".join(n for n, a in ACTIVATIONS.items() if a.torch_f is not None)
+    with pytest.raises(ValueError) as err:
+        reference.torch_activation("squareplus", torch.zeros(2))
+    assert str(err.value) == f"torch has no op for squareplus; it has: {having}"
