@@ -1,13 +1,17 @@
-"""The exact route's own shortcuts: exp reduced by ln 2, the overflow threshold, remembered values."""
+"""The exact route's own shortcuts: exp reduced by ln 2, the overflow threshold, remembered values,
+and ball arithmetic held to mpmath's doubling."""
 
 import mpmath
 import numpy as np
 import pytest
+import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
 import theory
+from registry import ACTIVATIONS
 from theory import mp
+from theory.arb import arb_callable
 
 # Calibrates the instruments (the exact route); establishes no claim.
 pytestmark = pytest.mark.instrument
@@ -65,3 +69,54 @@ def test_remembered_values_keep_the_callers_precision():
         want = 1 - mpmath.tanh(mpmath.mpf(0.5)) ** 2
         assert abs(high - want) < mpmath.mpf(10) ** -250 < abs(low - want)
     assert theory.mp_eval(theory.derivative("tanh"), 0.5) is low
+
+
+BELOW_FLOATS = mpmath.mpf(10) ** -400
+EDGE_POINTS = [0.0, 5e-324, 1e-300, 1e-8, 0.5, 1.0, 3.0, 6.0, 20.0, 40.0, 700.0, 1e4, 1e150, 1e300]
+
+
+def assert_routes_agree(expr, at):
+    """Ball arithmetic (theory/arb.py) against mpmath's doubling (``settled``) at one point: the same
+    value to 45 digits, or both below 10^-400 (where each route may stop at 0 by its own rule)."""
+    ball = mp.arb_settled(mp._ball_callable(expr), at, mp.AGREE_BITS)
+    doubled = mp.settled(mp.compiled(expr), mpmath.mpf(at))
+    if abs(ball) < BELOW_FLOATS and abs(doubled) < BELOW_FLOATS:
+        return
+    assert abs(ball - doubled) <= abs(doubled) * mpmath.mpf(10) ** -45, (expr, at, ball, doubled)
+
+
+@pytest.mark.parametrize("order", [0, 1])
+@pytest.mark.parametrize("name", list(ACTIVATIONS))
+def test_ball_arithmetic_agrees_with_mpmath_at_the_edges(name, order):
+    """Every activation and derivative has a ball route, and it gives mpmath's value at both signs of
+    zero, subnormals, the kinks, the tails and |x| up to 1e300."""
+    expr = theory.expression(name, binary=True) if order == 0 else theory.derivative(name, order, binary=True)
+    assert mp._ball_callable(expr) is not None, name
+    kinks = [float(k) for k in ACTIVATIONS[name].breaks]
+    for at in sorted({*EDGE_POINTS, *kinks}):
+        for signed in (at, -at):
+            assert_routes_agree(expr, signed)
+
+
+@given(st.sampled_from(["gelu", "gelu_tanh", "mish", "silu", "softplus", "elu", "tanh"]), st.floats(-1e3, 1e3))
+def test_ball_arithmetic_agrees_with_mpmath_on_the_derivatives_of_the_smooth_activations(name, at):
+    assert_routes_agree(theory.derivative(name, binary=True), at)
+
+
+def test_an_expression_arb_lacks_a_function_for_goes_the_mpmath_way():
+    """atan is not in theory/arb.py's table, and a second symbol is not x: no ball route for either;
+    mp_eval still gives the value, through mpmath."""
+    assert arb_callable(sp.atan(theory.x)) is None
+    assert arb_callable(theory.x + sp.Symbol("y")) is None
+    assert theory.mp_eval(sp.atan(theory.x), 1.0) == pytest.approx(mpmath.pi / 4, rel=1e-15)
+
+
+def test_a_ball_that_stays_around_zero_below_floats_is_zero():
+    """1 - tanh(x)^2 at x = 1e6 cancels to a ball around 0 at every precision up to 3,200 digits:
+    0, as the mpmath route gives, while e^(-x) there is tiny but exact to every digit asked."""
+    t = theory.x
+    cancelling = mp._ball_callable(1 - sp.tanh(t) ** 2)
+    assert mp.arb_settled(cancelling, 1e6, mp.AGREE_BITS) == 0
+    tiny = mp.arb_settled(mp._ball_callable(sp.exp(-t)), 1e6, mp.AGREE_BITS)
+    with mpmath.workdps(60):
+        assert 0 < tiny and abs(tiny - mpmath.exp(-(mpmath.mpf(10) ** 6))) <= tiny * mpmath.mpf(10) ** -45

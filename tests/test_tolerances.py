@@ -6,6 +6,7 @@ import pytest
 
 import theory
 from tests import tolerances
+from theory import mp
 
 # Checks the instruments' tolerances; establishes no claim.
 pytestmark = pytest.mark.instrument
@@ -13,10 +14,11 @@ pytestmark = pytest.mark.instrument
 
 def test_a_tolerance_at_the_wrong_precision_is_caught():
     """S01's supremum check, as the archival run met it: to its 45 correct digits sigmoid'(-4.13e-100)
-    reads 1/4 + 3.6e-102 (the true value, 1/4 - 1e-201, is inside those digits). A tolerance of 1e-45
-    built at mpmath's default 15 digits is exactly 1/4, and the check would fail a true statement;
-    relative_bound refuses that context, and at 60 digits the bound holds."""
-    exact = theory.exact_derivative("sigmoid", -4.13e-100)
+    by mpmath's doubling route reads 1/4 + 3.6e-102 (the true value, 1/4 - 1e-201, is inside those
+    digits; any exact value that claims 45 digits may sit that far on either side). A tolerance of
+    1e-45 built at mpmath's default 15 digits is exactly 1/4, and the check would fail a true
+    statement; relative_bound refuses that context, and at 60 digits the bound holds."""
+    exact = theory.settled(mp.compiled(theory.derivative("sigmoid")), mpmath.mpf(-4.13e-100))
     quarter = mpmath.mpf(1) / 4
     assert exact > quarter  # what the default-precision tolerance would have compared against
     with pytest.raises(ValueError, match="needs at least 50 digits"):

@@ -1,0 +1,116 @@
+"""Exact values at float inputs by ball arithmetic: f(x) in [m - r, m + r], proved by arb
+(python-flint), with the precision doubled until r <= 2^-bits |m|.
+
+A ball carries its own error bound, so one evaluation tells whether the digits are right; the
+mpmath route (theory/mp.py, ``settled``) has to evaluate twice and compare, at 20 to 40 times the
+cost. It serves expressions of x alone whose functions arb has (``arb_callable`` says None
+otherwise); tests/test_exact_route.py holds it to the mpmath route.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import mpmath
+import sympy as sp
+from flint import arb, ctx
+from sympy.printing.lambdarepr import LambdaPrinter
+
+from theory.symbolic import x
+
+START_BITS = 200
+MAX_BITS = 10_700  # 3,200 digits, the mpmath route's ceiling
+# From 2,660 bits (800 digits) a ball inside (-10^-400, 10^-400) that is still not accurate is
+# taken as 0: 76 orders below the least float64 subnormal, it rounds to 0 in every dtype. Only
+# cancellation gets there (1 - tanh(x)^2 at large x); the mpmath route has the same rule.
+BELOW_FLOATS_FROM_BITS = 2_660
+BELOW_FLOATS = arb("1e-400")
+
+
+def _method(name: str):
+    return lambda a: getattr(a, name)()
+
+
+# sympy's name -> the arb method; the project's cancellation-free forms (theory/mp.py) included.
+FUNCTIONS = {
+    name: _method(name) for name in ("exp", "sqrt", "erf", "erfc", "tanh", "log", "log1p", "expm1", "cosh", "sinh")
+} | {
+    "_log1p": _method("log1p"),
+    "_expm1": _method("expm1"),
+    "_erfc_of_minus": lambda a: (-a).erfc(),
+    "Abs": abs,
+    "arb": arb,
+    "_binary": lambda man, exp: arb(man) * arb(2) ** exp,  # exact: a power of two is exact in arb
+}
+
+
+class _ArbPrinter(LambdaPrinter):
+    """Python source in which every constant is an exact arb: integers and rationals as arb
+    quotients, pi as arb's ball of it, floats by their binary mantissa and exponent; functions by
+    their bare names, looked up in FUNCTIONS."""
+
+    def _print_Integer(self, e):
+        return f"arb({e.p})"
+
+    def _print_Rational(self, e):
+        return f"(arb({e.p})/{e.q})"
+
+    def _print_Float(self, e):
+        sign, man, exp, _ = e._mpf_
+        return f"_binary({-man if sign else man}, {exp})"
+
+    def _print_Pi(self, e):
+        return "arb.pi()"
+
+    def _print_Exp1(self, e):
+        return "arb.const_e()"
+
+    def _print_Pow(self, e, rational=False):
+        base = self._print(e.base)
+        if e.exp.is_Integer:  # an int exponent: arb raises to it exactly by repeated squaring
+            return f"({base})**({int(e.exp)})"
+        if e.exp == sp.S.Half:
+            return f"sqrt({base})"
+        return f"({base})**({self._print(e.exp)})"
+
+    def _module_format(self, fqn, register=True):
+        return fqn.split(".")[-1]
+
+    def _print_Function(self, e):
+        return f"{type(e).__name__}({', '.join(self._print(a) for a in e.args)})"
+
+
+@cache
+def arb_callable(expr: sp.Expr):
+    """expr (of x alone, cancellation-free form) as a function of an arb ball, or None where expr
+    has a function arb lacks here or another free symbol."""
+    if expr.free_symbols - {x}:
+        return None
+    names = {type(f).__name__ for f in expr.atoms(sp.Function)} - {"Piecewise"}  # printed as if-else
+    if not names <= FUNCTIONS.keys():
+        return None
+    return sp.lambdify(x, expr, modules=[FUNCTIONS], printer=_ArbPrinter)
+
+
+def arb_settled(fn, at: float, bits: int) -> mpmath.mpf:
+    """fn(at) to ``bits`` correct bits, as an mpf of bits + 32 bits: the ball's midpoint once its
+    radius is below 2^-bits of it, the precision doubled from max(START_BITS, bits + 50) until then.
+
+    A ball that stays inside (-10^-400, 10^-400) from BELOW_FLOATS_FROM_BITS on is 0 (see above).
+    """
+    saved = ctx.prec
+    prec = max(START_BITS, bits + 50)
+    try:
+        while prec <= MAX_BITS:
+            ctx.prec = prec
+            value = fn(arb(at))
+            if value.is_exact() or value.rel_accuracy_bits() >= bits:
+                man, exp = value.mid().man_exp()
+                with mpmath.workprec(bits + 32):
+                    return mpmath.mpf((int(man), int(exp)))
+            if prec >= BELOW_FLOATS_FROM_BITS and value.abs_upper() < BELOW_FLOATS:
+                return mpmath.mpf(0)
+            prec *= 2
+    finally:
+        ctx.prec = saved
+    raise ArithmeticError(f"{fn} at {at!r} did not settle by {MAX_BITS} bits")
