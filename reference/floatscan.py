@@ -117,17 +117,17 @@ def float_intervals(predicate, lo: float, hi: float, dtype, limit: int = 1 << 27
     dtype = np.dtype(dtype)
     first, last = key_of(lo, dtype), key_of(hi, dtype)
     assert last - first + 1 <= limit, f"{last - first + 1} floats is more than a whole scan allows ({limit})"
-    runs: list[list[int]] = []
+    starts, ends = [], []
     for keys in _key_range(first, last):
         held = _holds(predicate, keys, dtype)
         change = np.flatnonzero(np.diff(np.concatenate([[False], held, [False]]).astype(np.int8)))
-        for s, e in zip(change[::2], change[1::2]):
-            start, end = int(keys[s]), int(keys[e - 1])
-            if runs and runs[-1][1] == start - 1:
-                runs[-1][1] = end
-            else:
-                runs.append([start, end])
-    return [[float(v) for v in values_of(np.array(r, dtype=np.uint64), dtype)] for r in runs]
+        starts.append(keys[change[::2]])
+        ends.append(keys[change[1::2] - 1])
+    starts, ends = np.concatenate(starts), np.concatenate(ends)
+    # A run that ends where the next chunk's first run starts is one run.
+    joined = np.flatnonzero(starts[1:] == ends[:-1] + np.uint64(1))
+    starts, ends = np.delete(starts, joined + 1), np.delete(ends, joined)
+    return [[a, b] for a, b in zip(values_of(starts, dtype).tolist(), values_of(ends, dtype).tolist())]
 
 
 def round_exact(value: mpmath.mpf, dtype) -> float:

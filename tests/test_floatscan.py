@@ -4,6 +4,7 @@ predicate is monotone, exact maximal intervals otherwise, float order with -0.0 
 import numpy as np
 import pytest
 
+from reference import floatscan
 from reference.floatscan import (
     NotMonotone,
     first_depth,
@@ -52,6 +53,18 @@ def test_intervals_are_exact_maximal_runs_of_floats():
     below_two = float(np.nextafter(np.float16(2), np.float16(0)))
     assert found == [[-below_two, -1.0], [1.0, below_two], [8.0, 8.0]]
     assert float_intervals(lambda v: v != v, -1.0, 1.0, np.float16) == []
+
+
+@pytest.mark.parametrize("chunk", (1, 2, 3, 7, 1 << 22))
+def test_intervals_do_not_depend_on_the_scan_chunk(monkeypatch, chunk):
+    """A run that crosses from one chunk of the scan into the next is one run; every other
+    float held gives as many one-float runs."""
+    monkeypatch.setattr(floatscan, "CHUNK", chunk)
+    found = float_intervals(lambda v: ((np.abs(v) >= 1) & (np.abs(v) < 2)) | (v == 8), -4.0, 8.0, np.float16)
+    below_two = float(np.nextafter(np.float16(2), np.float16(0)))
+    assert found == [[-below_two, -1.0], [1.0, below_two], [8.0, 8.0]]
+    every_other = float_intervals(lambda v: v.view(np.uint16) % 2 == 0, 1.0, 2.0, np.float16)
+    assert every_other == [[float(v), float(v)] for v in np.arange(1, 2.0001, 2**-9, dtype=np.float16)]
 
 
 def test_first_depth_is_the_edge_of_a_predicate_that_stays_true():
