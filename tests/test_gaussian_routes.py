@@ -3,6 +3,7 @@ Gauss-Legendre split at 0 and against Monte Carlo, for every activation in the r
 
 import numpy as np
 import pytest
+import torch
 
 from reference import activation, derivative
 from reference.meanfield import gauss_moment
@@ -43,3 +44,33 @@ def test_the_depth_scale_is_the_e_folding_depth_of_chi_1(name, sigma_w):
     chi = float(chi1_grid(name, np.array([sigma_w]), np.array([0.0]), iterations=3000)[0])
     assert chi ** (np.sign(np.log(chi)) * p.depth_scale) == pytest.approx(np.e, rel=1e-8)
     assert p.phase == ("chaotic" if chi > 1 else "ordered")
+
+
+def test_the_critical_sigma_w_of_relu_is_root_two_for_every_bias():
+    """relu: chi_1 = sigma_w^2 P(z > 0) = sigma_w^2 / 2 whatever q* is, so the critical line is
+    sigma_w = sqrt(2) for every sigma_b: bisected for an array of biases at once and for one alone
+    (q* does not enter, so 10 iterations of the variance map do)."""
+    from reference.meanfield import critical_sigma_w
+
+    line = critical_sigma_w("relu", np.array([0.0, 0.1, 1.0]), iterations=10)
+    # to the quadrature's accuracy: Gauss-Legendre on [-12, 12] gives P(z > 0) = 1/2 within 1e-13
+    assert line.shape == (3,) and np.all(np.abs(line - np.sqrt(2)) <= 1e-12)
+    alone = critical_sigma_w("relu", 0.1, iterations=10)
+    assert isinstance(alone, float) and alone == line[1]
+
+
+@pytest.mark.parametrize("orthogonal", [False, True])
+def test_kept_draws_are_the_draws_of_a_fresh_generator(orthogonal):
+    """standard_layers slices the deepest net drawn so far: a shallower net gets the same tensors a
+    fresh draw to its depth gives, bit for bit, and a deeper one draws again."""
+    from reference import meanfield
+
+    meanfield._DRAWN.clear()
+    deep = meanfield.standard_layers(6, 5, 3, orthogonal)
+    shallow = meanfield.standard_layers(6, 2, 3, orthogonal)
+    deeper = meanfield.standard_layers(6, 7, 3, orthogonal)
+    for got, depth in ((deep, 5), (shallow, 2), (deeper, 7)):
+        fresh = meanfield._draw_layers(6, depth, 3, orthogonal)
+        assert len(got[0]) == len(got[1]) == depth
+        assert all(torch.equal(a, b) for a, b in zip(got[0] + got[1], fresh[0] + fresh[1]))
+    assert not torch.equal(meanfield.standard_layers(6, 2, 4, orthogonal)[0][0], shallow[0][0])  # seed matters

@@ -193,8 +193,8 @@ def test_l03_critical_line_of_tanh():
     # sigma_b = 0: q* = 0 for sigma_w <= 1, so chi_1 = sigma_w^2 tanh'(0)^2 and the line starts at exactly 1.
     assert meanfield.fixed_point("tanh", 1.0, 0.0) == 0 and meanfield.chi1("tanh", 1.0, 0.0) == 1
     rows = [{"sigma_b": 0.0, "critical_sigma_w": 1.0}]
-    for sigma_b in (0.01, 0.05, 0.3):
-        sw = sim.critical_sigma_w("tanh", sigma_b)
+    biases = (0.01, 0.05, 0.3)
+    for sigma_b, sw in zip(biases, sim.critical_sigma_w("tanh", np.array(biases)).tolist()):
         assert abs(meanfield.chi1("tanh", sw, sigma_b) - 1) < 1e-6
         rows.append({"sigma_b": sigma_b, "critical_sigma_w": sw})
     assert [r["critical_sigma_w"] for r in rows] == sorted(r["critical_sigma_w"] for r in rows)
@@ -372,8 +372,8 @@ def log_spread(sv: np.ndarray) -> float:
 def test_l06_dynamical_isometry_needs_tanh_orthogonal_weights_and_small_q_star():
     establishes("L06", math="conditional", float="conditional")
     rows = []
-    for sigma_b in (1e-3, 1e-2):
-        sw = sim.critical_sigma_w("tanh", sigma_b)
+    biases = (1e-3, 1e-2)
+    for sigma_b, sw in zip(biases, sim.critical_sigma_w("tanh", np.array(biases)).tolist()):
         qs = float(meanfield.fixed_point("tanh", sw, sigma_b))
         for depth in (10, 50, 100, 200):
             row = {"sigma_b": sigma_b, "critical_sigma_w": sw, "q_star": qs, "depth": depth}
