@@ -28,6 +28,9 @@ CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 EVIDENCE_DIGITS = 4  # significant digits of a measured value in the evidence tables
 DECIMAL = re.compile(r"-?\d+\.\d+(?:e[-+]?\d+)?|-?\d+e[-+]?\d+")  # "0.00246650929136005", "1.08e-75"
 LONG_FORMULA = 60  # LaTeX characters past which a formula is set as a block
+# A table of more columns than fit a desktop page and at most this many rows is turned on its side:
+# fields down, one column per record (an audit's per-dtype summary has 17 fields for 2 libraries).
+WIDE_COLUMNS, FEW_ROWS = 10, 4
 UNSETTABLE_FORMULA = 400  # past this a formula is wider than a desktop page: shown as wrapped LaTeX source
 
 
@@ -78,7 +81,8 @@ def is_long_formula(value) -> bool:
 
 def table_html(rows: list[dict]) -> str:
     """Rows as a table with labelled columns (units in the label); a column empty in every row is
-    left out, and a single row's long constants go below it in a full-width monospace block."""
+    left out, and a single row's long constants go below it in a full-width monospace block. More
+    than WIDE_COLUMNS columns in at most FEW_ROWS rows are set sideways: a row per column."""
     rows = [flatten(r) for r in rows]  # a dict-valued column (one value per depth, say) becomes columns
     columns = [c for c in dict.fromkeys(k for r in rows for k in r) if any(r.get(c) not in (None, "") for r in rows)]
     constants = []
@@ -97,6 +101,18 @@ def table_html(rows: list[dict]) -> str:
             + "</div>"
             for r in rows
         )
+    elif len(columns) > WIDE_COLUMNS and len(rows) <= FEW_ROWS:
+        first, *fields = columns  # the first field names the records: it heads their columns
+        head = f"<th>{html.escape(column_label(first))}</th>" + "".join(
+            f"<th>{value_html(r.get(first))}</th>" for r in rows
+        )
+        body = "".join(
+            f'<tr><th scope="row">{html.escape(column_label(c))}</th>'
+            + "".join(f"<td>{value_html(r.get(c))}</td>" for r in rows)
+            + "</tr>"
+            for c in fields
+        )
+        table = f'<table class="sideways"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
     else:
         head = "".join(f"<th>{html.escape(column_label(c))}</th>" for c in columns)
         body = "".join("<tr>" + "".join(f"<td>{value_html(r.get(c))}</td>" for c in columns) + "</tr>" for r in rows)
