@@ -120,3 +120,24 @@ def test_a_ball_that_stays_around_zero_below_floats_is_zero():
     tiny = mp.arb_settled(mp._ball_callable(sp.exp(-t)), 1e6, mp.AGREE_BITS)
     with mpmath.workdps(60):
         assert 0 < tiny and abs(tiny - mpmath.exp(-(mpmath.mpf(10) ** 6))) <= tiny * mpmath.mpf(10) ** -45
+
+
+def test_the_ball_route_takes_an_mpf_argument_exactly():
+    """The chain's pre-activations are mpf values, not floats, and may carry more bits than the
+    precision asked for: sigmoid'(z) = e^-z / (1 + e^-z)^2 at z = 2^100 + 1/3 held to 400 bits is
+    right to 45 digits (z as a float would lose the 1/3; the ball around z holds all its bits)."""
+    with mpmath.workprec(400):
+        z = mpmath.ldexp(1, 100) + mpmath.mpf(1) / 3
+    got = theory.settled_callable(theory.derivative("sigmoid"))(z)
+    with mpmath.workdps(300):
+        want = mpmath.exp(-z) / (1 + mpmath.exp(-z)) ** 2
+        assert abs(got - want) <= abs(want) * mpmath.mpf(10) ** -45
+
+
+def test_the_ball_route_serves_a_working_precision_past_its_ceiling():
+    """S04 resolves 1 - tanh'(z) at z ~ 1e-1617 with 3,300 digits (11,000 bits, past the 10,700-bit
+    ceiling): the route goes as high as the caller asks, as the mpmath route does."""
+    with mpmath.workdps(3300):
+        z = mpmath.mpf(5e-324) ** 5
+        got = theory.settled_callable(theory.derivative("tanh"))(z)
+        assert 0 < 1 - got < z * z * mpmath.mpf(1.01)

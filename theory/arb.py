@@ -92,18 +92,28 @@ def arb_callable(expr: sp.Expr):
     return sp.lambdify(x, expr, modules=[FUNCTIONS], printer=_ArbPrinter)
 
 
-def arb_settled(fn, at: float, bits: int) -> mpmath.mpf:
+def _point(at: float | mpmath.mpf) -> tuple[int, int]:
+    """(mantissa, exponent) of a float or an mpf: at = mantissa 2^exponent exactly."""
+    # A float converts to mpf exactly. mpf.man_exp drops the sign: read it from _mpf_.
+    sign, man, exp, _ = (at if isinstance(at, mpmath.mpf) else mpmath.mpf(at))._mpf_
+    return (-int(man) if sign else int(man)), int(exp)
+
+
+def arb_settled(fn, at: float | mpmath.mpf, bits: int) -> mpmath.mpf:
     """fn(at) to ``bits`` correct bits, as an mpf of bits + 32 bits: the ball's midpoint once its
     radius is below 2^-bits of it, the precision doubled from max(START_BITS, bits + 50) until then.
 
-    A ball that stays inside (-10^-400, 10^-400) from BELOW_FLOATS_FROM_BITS on is 0 (see above).
+    ``at`` is taken exactly (a float, or an mpf of any precision). A ball that stays inside
+    (-10^-400, 10^-400) from BELOW_FLOATS_FROM_BITS on is 0 (see above).
     """
+    man, exp = _point(at)
     saved = ctx.prec
     prec = max(START_BITS, bits + 50)
     try:
-        while prec <= MAX_BITS:
+        while prec <= max(MAX_BITS, 2 * bits):  # a caller asking for more bits may double past the ceiling
             ctx.prec = prec
-            value = fn(arb(at))
+            point = arb(man) * arb(2) ** exp  # a ball around at, exact where prec holds man's bits
+            value = fn(point)
             if value.is_exact() or value.rel_accuracy_bits() >= bits:
                 man, exp = value.mid().man_exp()
                 with mpmath.workprec(bits + 32):
@@ -113,4 +123,4 @@ def arb_settled(fn, at: float, bits: int) -> mpmath.mpf:
             prec *= 2
     finally:
         ctx.prec = saved
-    raise ArithmeticError(f"{fn} at {at!r} did not settle by {MAX_BITS} bits")
+    raise ArithmeticError(f"{fn} at {at!r} did not settle by {max(MAX_BITS, 2 * bits)} bits")

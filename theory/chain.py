@@ -8,7 +8,7 @@ from functools import cache
 import mpmath
 import sympy as sp
 
-from theory.mp import compiled, mp_callable, settled
+from theory.mp import mp_callable, settled, settled_callable
 from theory.symbolic import derivative, expression
 from theory.symbolic import x as _x
 
@@ -120,9 +120,9 @@ def chain_gradient_product(n: int) -> sp.Expr:
 
 def pre_activations_mp(name: str, x: float, W, b, **params: float) -> list:
     """z_1..z_n of the chain in mpmath at the caller's working precision, on the exact float inputs."""
-    f = compiled(expression(name, binary=True, **params))
+    f = settled_callable(expression(name, binary=True, **params))
     a, zs = mpmath.mpf(x), []
     for w, c in zip(W, b):
         zs.append(mpmath.mpf(w) * a + mpmath.mpf(c))
-        a = settled(f, zs[-1])
+        a = f(zs[-1])
     return zs

@@ -156,7 +156,11 @@ def settled(fn, *args: mpmath.mpf) -> mpmath.mpf:
 
 
 def settled_callable(expr: sp.Expr, symbols: tuple = (x,)):
-    """expr as a function of mpf arguments, each value settled (``settled``)."""
+    """expr as a function of mpf arguments, each value to 45 digits or the working precision if
+    higher: by ball arithmetic where expr is of x alone and arb has its functions, else ``settled``."""
+    ball = _ball_callable(expr) if symbols == (x,) else None
+    if ball is not None:
+        return lambda at: arb_settled(ball, at, max(AGREE_BITS, mpmath.mp.prec))
     fn = compiled(expr, symbols)
     return lambda *args: settled(fn, *args)
 
