@@ -46,10 +46,15 @@ def evaluate(kernel, limits, x: object, params: dict[str, float]) -> np.ndarray:
     return round_to(np.asarray(out, dtype=np.float64).reshape(arr.shape), arr.dtype)
 
 
+SMALL = 64  # arrays up to this size are checked element by element (a deep chain of a few inputs)
+
+
 def _all_finite(wide: np.ndarray) -> bool:
     """Every element finite, decided by one sum of squares: an inf or a NaN makes it inf or NaN. A
     sum that overflows from finite elements (|x| > 1e154) answers False, which only sends them the
     masked way. For a contiguous array the sum is BLAS's dot product, twice as fast as a reduction."""
+    if wide.size <= SMALL:  # a handful of elements: the errstate context would cost more than the test
+        return bool(np.isfinite(wide).all())
     with np.errstate(over="ignore", invalid="ignore"):
         if wide.flags.c_contiguous:
             flat = wide.reshape(-1)
@@ -90,9 +95,11 @@ def where_positive(x: np.ndarray, above: float, below: np.ndarray) -> np.ndarray
 
 def round_to(values: np.ndarray, dtype) -> np.ndarray:
     """values rounded once to dtype; beyond the dtype's range that is +-inf, as IEEE defines."""
-    # The cast's overflow flag only reports that correct rounding gave inf, so it is not a fault.
-    with np.errstate(over="ignore"):
-        out = np.asarray(values).astype(dtype, copy=False)
+    out = np.asarray(values)
+    if out.dtype != dtype:
+        # The cast's overflow flag only reports that correct rounding gave inf, so it is not a fault.
+        with np.errstate(over="ignore"):
+            out = out.astype(dtype)
     return out[()] if out.ndim == 0 else out
 
 
