@@ -36,9 +36,31 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 torch.set_num_threads(1)
 
 
+# The files whose tests take longest, longest first (benchmarks/bench_suite.py shows them). They run
+# first: pytest-xdist hands out files in collection order (see pytest_configure), and one started
+# last ends the run alone (S19's single test of ~100 s did: a minute of one idle core).
+LONG_FIRST = (
+    "tests/claims/test_s19_elu_convergence.py",
+    "tests/test_plugin_and_results.py",
+    "tests/claims/test_framework_audit.py",
+    "tests/test_numpy_vs_exact.py",
+    "tests/test_gaussian_routes.py",
+)
+
+
+def pytest_collection_modifyitems(items):
+    """LONG_FIRST's files ahead of the rest, each file's tests in their own order (a stable sort)."""
+    rank = {path: i for i, path in enumerate(LONG_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(LONG_FIRST)))
+
+
 def pytest_configure(config):
     """With --hypothesis-seed N the profile runs from that seed instead of each test's own: the same
-    profile with derandomize off (Hypothesis lets derandomize win over a given seed)."""
+    profile with derandomize off (Hypothesis lets derandomize win over a given seed). Under
+    pytest-xdist, files go out in collection order, not reordered by their number of tests (which
+    sent S19's file of 6 tests out last)."""
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
     if config.getoption("hypothesis_seed", None) is not None:
         name = settings.get_current_profile_name()  # provenance records the profile by this name
         settings.register_profile(name, settings.get_profile(name), derandomize=False)
