@@ -1,14 +1,17 @@
 """Gaussian expectations: the exact route (sympy closed form or mpmath quadrature) against
 Gauss-Legendre split at 0 and against Monte Carlo, for every activation in the registry."""
 
+import mpmath
 import numpy as np
 import pytest
+import sympy as sp
 import torch
 
 from reference import activation, derivative
 from reference.meanfield import gauss_moment
 from registry import ACTIVATIONS
 from theory.gaussian import KINDS, closed_form, moment
+from theory.symbolic import x
 
 pytestmark = pytest.mark.instrument
 
@@ -74,3 +77,40 @@ def test_kept_draws_are_the_draws_of_a_fresh_generator(orthogonal):
         assert len(got[0]) == len(got[1]) == depth
         assert all(torch.equal(a, b) for a, b in zip(got[0] + got[1], fresh[0] + fresh[1]))
     assert not torch.equal(meanfield.standard_layers(6, 2, 4, orthogonal)[0][0], shallow[0][0])  # seed matters
+
+
+@pytest.mark.parametrize(
+    ("g", "lo", "hi"),
+    [
+        (x**2, 0, sp.oo),  # relu's second moment
+        ((sp.exp(x) - 1) ** 2, -sp.oo, 0),  # elu's, left piece
+        (x * (x + 3) / 6, -3, 3),  # hardswish's middle piece
+        (3 * x * sp.exp(x / 2 + 1), -1, 2),  # an exponent with a slope and a shift
+        (sp.Rational(7, 2), -sp.oo, sp.oo),  # a constant over the line: itself
+    ],
+)
+def test_the_piecewise_gaussian_integrals_by_hand_equal_quadrature(g, lo, hi):
+    """piece_moment (complete the square, integrate by parts) against mpmath's quadrature of the
+    same piece to 40 digits, at q = 3/10, 1 and 7 (sympy's integrate leaves the fourth unevaluated)."""
+    from theory.gaussian import q
+    from theory.gaussian_pieces import piece_moment
+
+    mine = piece_moment(g, lo / sp.sqrt(q), hi / sp.sqrt(q), q)
+    g_mp = sp.lambdify(x, g, "mpmath")
+    for at in (sp.Rational(3, 10), sp.S.One, sp.S(7)):
+        with mpmath.workdps(40):
+            root = mpmath.sqrt(mpmath.mpf(at.p) / at.q)
+            ends = [e if e.is_infinite else sp.N(e / sp.sqrt(at), 50) for e in (sp.S(lo), sp.S(hi))]
+            ends = [mpmath.inf * int(sp.sign(e)) if e.is_infinite else mpmath.mpf(str(e)) for e in ends]
+            cut = [ends[0], 0, ends[1]] if ends[0] < 0 < ends[1] else ends  # the quadrature splits at 0
+            theirs = mpmath.quad(lambda t, r=root: g_mp(r * t) * mpmath.npdf(t), cut)
+            got = mpmath.mpf(str(sp.N(mine.subs(q, at), 45)))
+            assert abs(got - theirs) <= mpmath.mpf(10) ** -35 * max(1, abs(theirs)), (g, at)
+
+
+def test_a_piece_that_is_not_a_sum_of_powers_times_exponentials_is_left_to_sympy():
+    from theory.gaussian import q
+    from theory.gaussian_pieces import piece_moment
+
+    for g in (sp.tanh(x), 1 / (1 + x**2), sp.exp(x**2 / 4), sp.sqrt(x)):
+        assert piece_moment(g, -sp.oo, sp.oo, q) is None, g
