@@ -687,8 +687,9 @@ def render(results: dict, ledger: Ledger, command: str) -> str:
 <body>
 <h1>What holds in a widely read answer on vanishing gradients</h1>
 <p class="muted">Each claim of <a href="{html.escape(source.get("url", ""))}">{html.escape(source.get("title", ""))}</a>
-({html.escape(source.get("license", ""))}) checked exactly (sympy/mpmath), with a hand-written NumPy reference and with
-torch autograd, and searched for counterexamples with Hypothesis, for real numbers (math) and IEEE floats (float).
+({html.escape(source.get("license", ""))}) checked exactly (sympy, with arb and mpmath for values), with a
+hand-written NumPy reference and with torch autograd, and searched for counterexamples with Hypothesis, for real
+numbers (math) and IEEE floats (float).
 The same machinery audits torch's and JAX's own activation gradients (the A and J claims) and the literature's
 claims on initialization and signal propagation (the L claims), each listed in the ledger below with its source.</p>
 {toc_html(results, bool(audit))}
