@@ -50,22 +50,36 @@ def forward(name: str, x: object, W: object, b: object, dtype=None, **params: fl
     return zs
 
 
-def _factors(name: str, x: object, W: object, b: object, dtype, **params: float):
-    """The working input and, lazily, the 2n factors of dy/dW1 in the order backprop multiplies them:
-    f'(z_n), W_n, f'(z_{n-1}), ..., W_2, f'(z_1), x (each a scalar weight or an array per input)."""
+def _prefix_factors(name: str, x: object, W: object, b: object, dtype, **params: float):
+    """The working input and, for any depth n <= len(W), the 2n factors of the depth-n chain's
+    dy/dW1, lazily, in the order backprop multiplies them: f'(z_n), W_n, f'(z_{n-1}), ..., W_2,
+    f'(z_1), x (each a scalar weight or an array per input). One forward pass serves every n: the
+    depth-n chain's pre-activations are the first n of the deeper one's."""
     get(name).bind(**params)
     xin = round_to(as_float_array(x), np.dtype(dtype or as_float_array(x).dtype).type)
     W_, _ = _weights(W, b, xin.dtype.type)
     zs = forward(name, xin, W, b, dtype=xin.dtype.type, **params)
+    slopes: dict[int, np.ndarray] = {}  # f'(z_i), each computed once for every prefix that needs it
 
-    def factors():
-        yield derivative(name, zs[-1], **params)
-        for i in range(len(zs) - 1, 0, -1):
+    def slope(i: int) -> np.ndarray:
+        if i not in slopes:
+            slopes[i] = derivative(name, zs[i], **params)
+        return slopes[i]
+
+    def factors(n: int):
+        yield slope(n - 1)
+        for i in range(n - 1, 0, -1):
             yield W_[i]
-            yield derivative(name, zs[i - 1], **params)
+            yield slope(i - 1)
         yield xin
 
-    return xin, factors()
+    return xin, factors
+
+
+def _factors(name: str, x: object, W: object, b: object, dtype, **params: float):
+    """The working input and the factors of the whole chain (``_prefix_factors`` at n = len(W))."""
+    xin, factors = _prefix_factors(name, x, W, b, dtype, **params)
+    return xin, factors(np.size(W))
 
 
 def chain_factors(name: str, x: object, W: object, b: object, dtype=None, **params: float) -> np.ndarray:
@@ -80,7 +94,25 @@ def chain_gradient(name: str, x: object, W: object, b: object, dtype=None, **par
     value = (((f'(z_n) W_n) f'(z_{n-1})) ... ) x in the working dtype; sign = prod sign(factor) and
     log_abs = sum log|factor| in float64, accumulated factor by factor, so no factor is kept.
     """
-    xin, factors = _factors(name, x, W, b, dtype, **params)
+    return _product(*_factors(name, x, W, b, dtype, **params))
+
+
+def chain_gradient_prefixes(name: str, x: object, W: object, b: object, dtype=None, **params: float):
+    """n -> chain_gradient(name, x, W[:n], b[:n], dtype) for 1 <= n <= len(W), the same values bit for
+    bit, from one forward pass of the whole depth (S06 probes dozens of depths up to 10^4)."""
+    xin, factors = _prefix_factors(name, x, W, b, dtype, **params)
+    return lambda n: _product(xin, factors(_check_prefix(n, np.size(W))))
+
+
+def _check_prefix(n: int, depth: int) -> int:
+    """n, if it is the depth of a prefix of a chain of ``depth`` layers."""
+    if not 1 <= n <= depth:
+        raise ValueError(f"a prefix of the chain has depth 1 to {depth}, got {n}")
+    return n
+
+
+def _product(xin: np.ndarray, factors) -> ChainGradient:
+    """The factors multiplied in order in xin's dtype, with the sign and log-magnitude beside."""
     first = next(factors)
     value = np.array(first, dtype=xin.dtype)
     sign = np.sign(first, dtype=np.float64)
@@ -108,6 +140,13 @@ def torch_chain_gradient(
     name: str, x: object, W: object, b: object, dtype=torch.float64, **params: float
 ) -> torch.Tensor:
     """dy/dW1 per input by torch autograd through torch's own activation op."""
+    return torch_chain_gradient_prefixes(name, x, W, b, dtype, **params)(np.size(W))
+
+
+def torch_chain_gradient_prefixes(name: str, x: object, W: object, b: object, dtype=torch.float64, **params: float):
+    """n -> torch_chain_gradient(name, x, W[:n], b[:n], dtype) for 1 <= n <= len(W): one forward
+    graph of the whole depth, kept, and autograd from its n-th layer's output (the same ops on the
+    same values as the depth-n chain's own graph, so the same gradient bit for bit)."""
     spec = get(name)
     bound = spec.bind(**params)
     xt = torch.as_tensor(np.asarray(x, dtype=np.float64)).to(dtype).reshape(-1)
@@ -116,11 +155,16 @@ def torch_chain_gradient(
     if Wt.numel() < 1 or Wt.shape != bt.shape:
         raise ValueError(f"W and b must have one entry per layer (depth >= 1), got {Wt.numel()} and {bt.numel()}")
     w1 = Wt[0].expand(xt.shape).clone().requires_grad_(True)  # one leaf per input: per-input gradient
-    a = spec.torch_f(w1 * xt + bt[0], **bound)
+    outputs = [spec.torch_f(w1 * xt + bt[0], **bound)]
     for w, c in zip(Wt[1:], bt[1:]):
-        a = spec.torch_f(w * a + c, **bound)
-    (grad,) = torch.autograd.grad(a.sum(), w1)
-    return grad
+        outputs.append(spec.torch_f(w * outputs[-1] + c, **bound))
+
+    def gradient(n: int) -> torch.Tensor:
+        top = outputs[_check_prefix(n, len(outputs)) - 1]
+        (grad,) = torch.autograd.grad(top.sum(), w1, retain_graph=True)  # the next call reads it again
+        return grad
+
+    return gradient
 
 
 def log_gradient_by_depth(name: str, x: float, W: object, b: object, **params: float) -> np.ndarray:

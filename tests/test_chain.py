@@ -6,6 +6,7 @@ from functools import cache
 import mpmath
 import numpy as np
 import pytest
+import torch
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
@@ -190,3 +191,26 @@ def test_the_chain_works_in_the_inputs_dtype_unless_told_otherwise(name):
     implicit, explicit = reference.chain_factors(name, x32, W, b), reference.chain_factors(name, x32, W, b, np.float32)
     assert implicit.dtype == np.float32 and np.array_equal(implicit, explicit)
     assert not np.array_equal(implicit, reference.chain_factors(name, x32, W, b, np.float64).astype(np.float32))
+
+
+@pytest.mark.parametrize(("name", "dtype"), [("sigmoid", np.float16), ("tanh", np.float32), ("gelu", np.float64)])
+def test_a_prefix_of_one_forward_pass_is_the_shallower_chain_bit_for_bit(name, dtype):
+    """chain_gradient_prefixes(n) and torch_chain_gradient_prefixes(n) against each depth-n chain
+    computed on its own: equal values, signs and log-magnitudes, underflow to 0 included (float16
+    sigmoid's gradient underflows from depth 12 here); a depth outside 1..len(W) is an error."""
+    rng = np.random.default_rng(7)
+    W, b = np.concatenate([[1.0], rng.uniform(0.5, 1.5, 39)]), rng.normal(0, 0.5, 40)
+    x, tdtype = np.array([0.7, -1.3], dtype=dtype), getattr(torch, np.dtype(dtype).name)
+    mine = reference.chain_gradient_prefixes(name, x, W, b)
+    theirs = reference.torch_chain_gradient_prefixes(name, x, W, b, dtype=tdtype)
+    for n in (*range(1, 41), 3, 1):  # in any order, and again
+        alone = reference.chain_gradient(name, x, W[:n], b[:n])
+        got = mine(n)
+        for field in ("value", "sign", "log_abs"):
+            assert np.array_equal(getattr(got, field), getattr(alone, field)), (n, field)
+        assert torch.equal(theirs(n), reference.torch_chain_gradient(name, x, W[:n], b[:n], dtype=tdtype)), n
+    for bad in (0, 41):
+        with pytest.raises(ValueError, match="depth 1 to 40"):
+            mine(bad)
+        with pytest.raises(ValueError, match="depth 1 to 40"):
+            theirs(bad)

@@ -214,12 +214,16 @@ def test_s06_first_depth_at_which_the_gradient_is_exactly_zero_per_dtype_and_lib
     for name in ("sigmoid", "tanh"):
         logs = reference.log_gradient_by_depth(name, 1.0, np.ones(10_000), np.zeros(10_000))
         for dtype, tdtype in TORCH_DTYPES.items():
+            # The depth-n chain for every n the search probes, from one forward pass of depth 10^4.
+            ones, zeros = np.ones(10_000), np.zeros(10_000)
+            numpy_prefix = reference.chain_gradient_prefixes(name, np.array([1.0], dtype=dtype), ones, zeros)
+            torch_prefix = reference.torch_chain_gradient_prefixes(name, [1.0], ones, zeros, dtype=tdtype)
 
-            def numpy_grad(n, name=name, dtype=dtype):
-                return reference.chain_gradient(name, np.array([1.0], dtype=dtype), np.ones(n), np.zeros(n)).value[0]
+            def numpy_grad(n, prefix=numpy_prefix):
+                return prefix(n).value[0]
 
-            def torch_grad(n, name=name, tdtype=tdtype):
-                return reference.torch_chain_gradient(name, [1.0], np.ones(n), np.zeros(n), dtype=tdtype).item()
+            def torch_grad(n, prefix=torch_prefix):
+                return prefix(n).item()
 
             tiny = float(np.finfo(dtype).smallest_subnormal)
             predicted = np.flatnonzero(logs < np.log(tiny) - np.log(2))  # below half the smallest subnormal
