@@ -135,7 +135,7 @@ def test_the_ball_route_takes_an_mpf_argument_exactly():
 
 
 def test_the_ball_route_serves_a_working_precision_past_its_ceiling():
-    """S04 resolves 1 - tanh'(z) at z ~ 1e-1617 with 3,300 digits (11,000 bits, past the 10,700-bit
+    """S04 resolves 1 - tanh'(z) at z ~ 1e-1617 with 3,300 digits (11,000 bits, past the 3,200-digit
     ceiling): the route goes as high as the caller asks, as the mpmath route does."""
     with mpmath.workdps(3300):
         z = mpmath.mpf(5e-324) ** 5

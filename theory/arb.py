@@ -16,15 +16,14 @@ import sympy as sp
 from flint import arb, ctx
 from sympy.printing.lambdarepr import LambdaPrinter
 
+from theory.precision import BELOW_FLOATS_BITS, BELOW_FLOATS_EXP10, MAX_BITS
 from theory.symbolic import x
 
 START_BITS = 200
-MAX_BITS = 10_700  # 3,200 digits, the mpmath route's ceiling
-# From 2,660 bits (800 digits) a ball inside (-10^-400, 10^-400) that is still not accurate is
-# taken as 0: 76 orders below the least float64 subnormal, it rounds to 0 in every dtype. Only
-# cancellation gets there (1 - tanh(x)^2 at large x); the mpmath route has the same rule.
-BELOW_FLOATS_FROM_BITS = 2_660
-BELOW_FLOATS = arb("1e-400")
+# From BELOW_FLOATS_BITS on, a ball inside (-10^-400, 10^-400) that is still not accurate is taken
+# as 0: it rounds to 0 in every dtype. Only cancellation gets there (1 - tanh(x)^2 at large x); the
+# mpmath route has the same rule (theory/precision.py).
+BELOW_FLOATS = arb(f"1e-{BELOW_FLOATS_EXP10}")
 
 
 def _method(name: str):
@@ -104,7 +103,7 @@ def arb_settled(fn, at: float | mpmath.mpf, bits: int) -> mpmath.mpf:
     radius is below 2^-bits of it, the precision doubled from max(START_BITS, bits + 50) until then.
 
     ``at`` is taken exactly (a float, or an mpf of any precision). A ball that stays inside
-    (-10^-400, 10^-400) from BELOW_FLOATS_FROM_BITS on is 0 (see above).
+    (-10^-400, 10^-400) from BELOW_FLOATS_BITS on is 0 (see above).
     """
     man, exp = _point(at)
     saved = ctx.prec
@@ -118,7 +117,7 @@ def arb_settled(fn, at: float | mpmath.mpf, bits: int) -> mpmath.mpf:
                 man, exp = value.mid().man_exp()
                 with mpmath.workprec(bits + 32):
                     return mpmath.mpf((int(man), int(exp)))
-            if prec >= BELOW_FLOATS_FROM_BITS and value.abs_upper() < BELOW_FLOATS:
+            if prec >= BELOW_FLOATS_BITS and value.abs_upper() < BELOW_FLOATS:
                 return mpmath.mpf(0)
             prec *= 2
     finally:

@@ -20,10 +20,6 @@ def _phi(u: sp.Expr) -> sp.Expr:
     return sp.S.Zero if u.is_infinite else sp.exp(-(u**2) / 2) / sp.sqrt(2 * sp.pi)
 
 
-def _erf(u: sp.Expr) -> sp.Expr:
-    return sp.sign(u) if u.is_infinite else sp.erf(u / sp.sqrt(2))
-
-
 def _power_times_phi(j: int, u: sp.Expr) -> sp.Expr:
     """u^(j-1) phi(u), with the limit 0 at +-oo."""
     return sp.S.Zero if u.is_infinite else u ** (j - 1) * _phi(u)
@@ -32,11 +28,13 @@ def _power_times_phi(j: int, u: sp.Expr) -> sp.Expr:
 def normal_power_integral(j: int, lo: sp.Expr, hi: sp.Expr) -> sp.Expr:
     """J_j(lo, hi) = int_lo^hi u^j phi(u) du, by the recursion in the module docstring."""
     if j == 0:  # erfc where one end is infinite: the form sympy's integrate gives, and no 1 - erf
+        if lo is -sp.oo and hi is sp.oo:
+            return sp.S.One
         if hi is sp.oo:
-            return sp.erfc(lo / sp.sqrt(2)) / 2 if lo.is_finite else sp.S.One
+            return sp.erfc(lo / sp.sqrt(2)) / 2
         if lo is -sp.oo:
             return sp.erfc(-hi / sp.sqrt(2)) / 2
-        return (_erf(hi) - _erf(lo)) / 2
+        return (sp.erf(hi / sp.sqrt(2)) - sp.erf(lo / sp.sqrt(2))) / 2
     if j == 1:
         return _phi(lo) - _phi(hi)
     return _power_times_phi(j, lo) - _power_times_phi(j, hi) + (j - 1) * normal_power_integral(j - 2, lo, hi)

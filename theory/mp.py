@@ -10,14 +10,10 @@ import sympy as sp
 
 from registry import round_to
 from theory.arb import arb_callable, arb_settled
+from theory.precision import AGREE_BITS, AGREE_DIGITS, BELOW_FLOATS_DPS, BELOW_FLOATS_EXP10, MAX_DPS, START_DPS
 from theory.symbolic import derivative, expression, x
 
-START_DPS = 50
-MAX_DPS = 3200
-AGREE_DIGITS = 45
-AGREE_BITS = 150  # 45 digits
-BELOW_FLOATS = mpmath.mpf(10) ** -400
-BELOW_FLOATS_DPS = 800  # the precision from which a value below BELOW_FLOATS is taken as 0
+BELOW_FLOATS = mpmath.mpf(10) ** -BELOW_FLOATS_EXP10
 
 
 # From here on erfc is summed from its asymptotic series with the reduced exp (_exp below): mpmath's
@@ -159,17 +155,15 @@ def settled_callable(expr: sp.Expr, symbols: tuple = (x,)):
     """expr as a function of mpf arguments, each value to 45 digits or the working precision if
     higher: by ball arithmetic where expr is of x alone and arb has its functions, else ``settled``."""
     ball = _ball_callable(expr) if symbols == (x,) else None
-    if ball is not None:
+    if ball is not None:  # one evaluation with a proved error bound, 20 to 40 times cheaper
         return lambda at: arb_settled(ball, at, max(AGREE_BITS, mpmath.mp.prec))
     fn = compiled(expr, symbols)
     return lambda *args: settled(fn, *args)
 
 
 def mp_eval(expr: sp.Expr, at: float) -> mpmath.mpf:
-    """expr(at) on the exact binary value of ``at``, to 45 digits or the working precision if
-    higher: by ball arithmetic (theory/arb.py) where arb has expr's functions, ``settled`` otherwise;
-    remembered
-    per (expr, at, working precision): the suite asks for the same points across dtypes and tests."""
+    """expr(at) on the exact binary value of ``at``, by ``settled_callable``; remembered per (expr,
+    at, working precision): the suite asks for the same points across dtypes and tests."""
     at = float(at)
     if not np.isfinite(at):
         raise ValueError(f"mp_eval needs a finite point, got {at!r}")
@@ -179,10 +173,7 @@ def mp_eval(expr: sp.Expr, at: float) -> mpmath.mpf:
 @lru_cache(maxsize=1 << 18)
 def _mp_eval(expr: sp.Expr, at: float, dps: int) -> mpmath.mpf:
     # -0.0 and 0.0 share an entry: both are mpf 0, so the exact value is the same.
-    ball = _ball_callable(expr)
-    if ball is not None:  # one evaluation with a proved error bound, 20-40 times cheaper
-        return arb_settled(ball, at, max(AGREE_BITS, mpmath.mp.prec))
-    return settled(compiled(expr), mpmath.mpf(at))
+    return settled_callable(expr)(mpmath.mpf(at))
 
 
 @cache
