@@ -83,6 +83,30 @@ def test_runs_are_the_maximal_stretches_of_true():
     assert audit.runs(np.zeros(5, dtype=bool)) == []
 
 
+def test_past_the_limit_the_runs_kept_are_the_longest_then_the_widest_in_x():
+    """widest_runs: runs by the number of sweep points they span, a tie going to the wider one in x,
+    returned in ascending order; at or under the limit every run is kept as given."""
+    xs = np.array([0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 50.0, 100.0, 101.0, 102.0])
+    pairs = [(0, 1), (3, 5), (7, 8), (9, 11)]
+    assert audit.widest_runs(pairs, xs, keep=4) == pairs
+    # (3, 5) and (9, 11) span 3 points each; (0, 1) and (7, 8) two, and (7, 8) is 43 wide in x,
+    # (0, 1) 1: the longer runs win over the wider one, and the wider wins the tie.
+    assert audit.widest_runs(pairs, xs, keep=2) == [(3, 5), (9, 11)]
+    assert audit.widest_runs(pairs, xs, keep=3) == [(3, 5), (7, 8), (9, 11)]
+
+
+def test_the_worst_confirmed_error_of_a_region_is_its_largest_with_the_nearer_to_zero_on_a_tie():
+    """worst_confirmed over lo <= |x| < hi: the largest ulps, ties to the smaller |x|; points with no
+    ulps (None) and points on the region's upper end are outside it."""
+    from types import SimpleNamespace
+
+    found = SimpleNamespace(confirmed={-0.5: 3.0, 0.25: 3.0, 0.75: 1.0, 1.0: 9.0, -2.0: None, 30.0: 2.0})
+    assert audit.worst_confirmed(found, 0.0, 1.0) == (0.25, 3.0)
+    assert audit.worst_confirmed(found, 1.0, 20.0) == (1.0, 9.0)
+    assert audit.worst_confirmed(found, 2.0, 20.0) is None
+    assert audit.worst_confirmed(found) == (1.0, 9.0)
+
+
 def fake_framework(monkeypatch, zero_on):
     """A framework whose f' is exactly 0 on the given closed intervals and 1 elsewhere (f' = 1)."""
 

@@ -114,3 +114,51 @@ def test_a_piece_that_is_not_a_sum_of_powers_times_exponentials_is_left_to_sympy
 
     for g in (sp.tanh(x), 1 / (1 + x**2), sp.exp(x**2 / 4), sp.sqrt(x)):
         assert piece_moment(g, -sp.oo, sp.oo, q) is None, g
+
+
+def test_the_variance_map_and_its_fixed_point_for_relu_in_closed_form():
+    """relu: E[f(sqrt(q) z)^2] = q/2, so q -> sigma_w^2 q/2 + sigma_b^2, whose fixed point for
+    sigma_w^2 < 2 is q* = sigma_b^2 / (1 - sigma_w^2/2); chi_1 = sigma_w^2/2 whatever q* is. The
+    values are chosen so that sigma_b^2 differs from 2 sigma_b and q* from 1."""
+    from theory.meanfield import chi1, fixed_point, q_map
+
+    with mpmath.workdps(30):
+        sw, sb = mpmath.mpf(1.25), mpmath.mpf(0.375)
+        assert abs(q_map("relu", 1.25, 0.375, 3.0) - (sw**2 * 3 / 2 + sb**2)) < mpmath.mpf(10) ** -18
+        expected = sb**2 / (1 - sw**2 / 2)
+        assert abs(fixed_point("relu", 1.25, 0.375) - expected) < mpmath.mpf(10) ** -12
+        assert abs(chi1("relu", 1.25, 0.375) - sw**2 / 2) < mpmath.mpf(10) ** -18
+
+
+def test_chi_1_reads_a_given_q_star_and_finds_its_own_otherwise():
+    """tanh's slope moment depends on q: chi_1 at a given q* is sigma_w^2 E[tanh'(sqrt(q*) z)^2] at
+    that q*, and without one it is chi_1 at the fixed point."""
+    from theory.meanfield import chi1, fixed_point
+
+    qs = fixed_point("tanh", 1.5, 0.3)
+    assert chi1("tanh", 1.5, 0.3) == chi1("tanh", 1.5, 0.3, q_star=qs)
+    at_two = chi1("tanh", 1.5, 0.3, q_star=mpmath.mpf(2))
+    assert abs(at_two - 2.25 * gauss_moment("tanh", "slope2", 2.0)) < 1e-10
+    assert abs(at_two - chi1("tanh", 1.5, 0.3)) > 0.01
+
+
+@pytest.mark.parametrize(
+    ("sigma_w", "phase_name", "chi_1"), [(np.sqrt(2.0), "critical", 1.0), (1.0, "ordered", 0.5), (1.6, "chaotic", 1.28)]
+)
+def test_relu_phases_on_either_side_of_root_two(sigma_w, phase_name, chi_1):
+    """relu: chi_1 = sigma_w^2/2, critical at sqrt(2) (depth scale infinite), ordered below, chaotic
+    above, with depth scale 1/|ln chi_1|. sigma_b = 0.2 keeps q* above 0 in the ordered phase, where
+    chi_1 would otherwise be taken at q* = 0 and read relu'(0) = 0."""
+    from theory.meanfield import phase
+
+    p = phase("relu", sigma_w, 0.2)
+    assert p.phase == phase_name and abs(float(p.chi1) - chi_1) < 1e-12
+    assert p.depth_scale == (np.inf if phase_name == "critical" else pytest.approx(1 / abs(np.log(chi_1)), rel=1e-12))
+
+
+@pytest.mark.parametrize("name", ["hardtanh", "relu6", "hardswish"])
+def test_gauss_moment_at_zero_variance_is_g_of_zero(name):
+    """q = 0: sqrt(q) z is 0 for every z, so E[g] = g(0); an activation with kinks away from 0 must not
+    divide by sqrt(q) to place them."""
+    for kind, g0 in (("mean", activation(name, np.zeros(1))[0]), ("slope2", derivative(name, np.zeros(1))[0] ** 2)):
+        assert gauss_moment(name, kind, np.array([0.0, 1e-300]))[0] == pytest.approx(g0, abs=1e-13)
