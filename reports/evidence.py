@@ -7,6 +7,8 @@ in @given tests, and record_property inside @given trips a health check.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 KINDS = ("counterexample", "symbolic", "numeric", "table", "figure", "statistic")
@@ -57,6 +59,23 @@ def merged(parts: list[dict[str, list[list]]]) -> dict[str, list[dict]]:
 def clear() -> None:
     _RECORDED.clear()
     _ORIGINS.clear()
+
+
+@contextmanager
+def kept() -> Iterator[None]:
+    """What was recorded before the block is what stands after it: a pytest session run inside
+    another (the plugin's own tests) clears the recorder and fills it with its own evidence."""
+    global _origin
+    recorded = {cid: list(items) for cid, items in _RECORDED.items()}
+    origins = {cid: list(o) for cid, o in _ORIGINS.items()}
+    origin = _origin
+    try:
+        yield
+    finally:
+        clear()
+        _RECORDED.update(recorded)
+        _ORIGINS.update(origins)
+        _origin = origin
 
 
 def plain(value: Any) -> Any:

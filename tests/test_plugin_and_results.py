@@ -177,21 +177,83 @@ def small_project(tmp_path) -> Path:
     return tmp_path
 
 
-def test_a_claim_with_no_test_is_an_error_in_a_full_run_only(small_project):
-    full = run_pytest("--collect-only", "--ledger=claims.toml", cwd=small_project)
-    assert full.returncode == pytest.ExitCode.USAGE_ERROR and "claim X02 has no test" in full.stderr
-    narrowed = run_pytest("--collect-only", "--ledger=claims.toml", "-k", "x1", cwd=small_project)
-    assert narrowed.returncode == pytest.ExitCode.OK
+def run_in_process(project: Path, *args: str) -> int:
+    """pytest.main on ``project`` inside this process: the plugin's own code runs where coverage and
+    mutation testing see it, in a fraction of a fresh process's time. The outer session's evidence
+    is kept (the nested plugin clears the recorder), and the project's modules leave sys.modules
+    after it, so that the next project's files of the same names are imported afresh."""
+    from reports import evidence
+
+    cwd = Path.cwd()
+    os.chdir(project)
+    try:
+        with evidence.kept():
+            return int(pytest.main(["-q", "-p", "no:cacheprovider", "--import-mode=importlib", *args]))
+    finally:
+        os.chdir(cwd)
+        for name, module in list(sys.modules.items()):
+            if project in Path(getattr(module, "__file__", None) or "/").parents:
+                del sys.modules[name]
+
+
+RECORDING_TEST = """import pytest
+
+from reports import evidence
+
+
+@pytest.mark.claim('X01')
+def test_x1():
+    evidence.record('X01', 'symbolic', key='k', value=1.5)
+
+
+@pytest.mark.claim('X02')
+def test_x2():
+    evidence.record('X02', 'statistic', key='s', value=float('inf'))
+    assert False
+"""
+
+
+def test_a_run_in_process_writes_each_claims_tests_evidence_and_table(small_project, capsys):
+    """X01 passes with its evidence, X02 fails: results.json says so claim by claim, the terminal
+    table marks them, and the run fails; the outer session's evidence is as it was."""
+    from reports import evidence
+
+    (small_project / "tests" / "test_x1.py").write_text(RECORDING_TEST)
+    with evidence.kept():  # the outer session's own recorder, given an item here and left as it was
+        evidence.record("outer", "numeric", key="here before", value=2)
+        before = evidence.recorded_with_origins()
+        code = run_in_process(small_project, "--ledger=claims.toml", "--results=r.json")
+        assert evidence.recorded_with_origins() == before
+    out = capsys.readouterr().out
+    assert code == pytest.ExitCode.TESTS_FAILED
+    results = json.loads((small_project / "r.json").read_text())
+    claims = {c["id"]: c for c in results["claims"]}
+    assert claims["X01"]["reproduced"] is True and claims["X02"]["reproduced"] is False
+    assert [t["outcome"] for t in claims["X02"]["tests"]] == ["failed"]
+    assert claims["X01"]["evidence"] == [{"kind": "symbolic", "key": "k", "value": 1.5}]
+    assert claims["X02"]["evidence"] == [{"kind": "statistic", "key": "s", "value": "inf"}]
+    assert results["provenance"]["seed"] == "derandomized"
+    rows = [line.split() for line in out.splitlines() if line[:3] in ("X01", "X02")]
+    assert rows[0][0] == "X01" and rows[0][-1] == "yes"
+    assert rows[1][0] == "X02" and rows[1][-2:] == ["NOT", "REPRODUCED"]
+    assert "results: " in out
+
+
+def test_a_claim_with_no_test_is_an_error_in_a_full_run_only(small_project, capsys):
+    full = run_in_process(small_project, "--collect-only", "--ledger=claims.toml")
+    assert full == pytest.ExitCode.USAGE_ERROR and "claim X02 has no test" in capsys.readouterr().err
+    narrowed = run_in_process(small_project, "--collect-only", "--ledger=claims.toml", "-k", "x1")
+    assert narrowed == pytest.ExitCode.OK
     # Under pytest-xdist the workers run nothing and the controller reports the same usage error.
     parallel = run_pytest("-n", "2", "--ledger=claims.toml", "--results=r.json", cwd=small_project)
     assert parallel.returncode == pytest.ExitCode.USAGE_ERROR and "claim X02 has no test" in parallel.stdout
     assert not (small_project / "r.json").exists()
 
 
-def test_an_unknown_claim_id_is_a_usage_error_that_lists_the_valid_ones(small_project):
-    bad = run_pytest("--claim=X99", "--ledger=claims.toml", "--results=r.json", cwd=small_project)
-    assert bad.returncode == pytest.ExitCode.USAGE_ERROR
-    assert "--claim X99: no such claim; valid: X01, X02" in bad.stderr + bad.stdout
+def test_an_unknown_claim_id_is_a_usage_error_that_lists_the_valid_ones(small_project, capsys):
+    bad = run_in_process(small_project, "--claim=X99", "--ledger=claims.toml", "--results=r.json")
+    assert bad == pytest.ExitCode.USAGE_ERROR
+    assert "--claim X99: no such claim; valid: X01, X02" in "".join(capsys.readouterr())
     assert not (small_project / "r.json").exists()
 
 

@@ -138,6 +138,11 @@ def test_intervals_read_as_the_widest_runs_with_ends_apart(pairs, kwargs, text):
     assert intervals(pairs, **kwargs) == text
 
 
+def test_past_three_runs_with_nothing_said_of_the_rest_the_span_is_that_of_the_runs_given():
+    pairs = [[-9.0, -8.0], [-1.0, -0.5], [0.25, 0.25], [3.0, 7.0], [12.0, 12.5]]
+    assert intervals(pairs) == "[-9, -8]; [-1, -0.5]; [3, 7] and 2 more runs, all within [-9, 12.5]"
+
+
 @pytest.mark.parametrize(
     ("key", "label"),
     [

@@ -1,0 +1,152 @@
+"""The report's small parts on inputs with known answers: the summary's counts, the outcome marks, a
+template's error for a missing key, the BibTeX entry, the audit command's text table, and what
+provenance says of the run's seed and command."""
+
+import sys
+
+import pytest
+from hypothesis import settings
+
+from reports import audit_command, plugin, prose
+from reports.citation import bibtex
+from reports.page import summary_html
+
+pytestmark = pytest.mark.instrument
+
+
+def claim(cid: str, math: str | None, float_: str | None, reproduced: bool | None, outcomes: list[str]) -> dict:
+    tests = [{"nodeid": f"t::{cid}{i}", "outcome": o} for i, o in enumerate(outcomes)]
+    return {"id": cid, "verdict": {"math": math, "float": float_}, "reproduced": reproduced, "tests": tests}
+
+
+CLAIMS = [
+    claim("X01", "supported", "refuted", True, ["passed"]),
+    claim("X02", "refuted", None, False, ["passed", "failed"]),
+    claim("X03", "supported", "supported", None, []),
+    claim("X04", None, "conditional", True, ["not run", "not run"]),
+    claim("X05", "supported", None, True, ["not run"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("index", "mark"), [(0, "yes"), (1, "NOT REPRODUCED"), (2, "-"), (3, "not run"), (4, "not run")]
+)
+def test_each_claim_is_marked_by_what_its_tests_did(index, mark):
+    assert plugin.outcome_mark(CLAIMS[index]) == mark
+
+
+def test_a_claim_with_no_tests_at_all_is_not_run():
+    assert plugin.outcome_mark(claim("X06", "supported", None, True, [])) == "not run"
+
+
+PROVENANCE = {
+    "hypothesis_profile": "ci",
+    "started": "2026-01-02T03:04:05+00:00",
+    "git_commit": "0123456789abcdef",
+    "git_dirty": True,
+    "packages": {"torch": "2.13.0", "jax": None},
+}
+
+
+def test_the_summary_counts_verdicts_and_outcomes():
+    text = summary_html({"claims": CLAIMS, "provenance": PROVENANCE})
+    assert text.startswith('<p>5 claims: <span class="bad">1 not reproduced, 2 not run</span>.')
+    assert '<span class="badge verdict-supported">3 supported</span>' in text
+    assert '<span class="badge verdict-refuted">1 refuted</span>' in text
+    assert "(1 without a math verdict)" in text and "(2 without a float verdict)" in text
+    assert "commit <code>0123456789ab (dirty)</code>" in text and "torch 2.13.0." in text and "JAX" not in text
+
+
+def test_the_summary_says_every_claim_reproduced_only_when_none_failed_or_went_unrun():
+    text = summary_html({"claims": [CLAIMS[0], CLAIMS[2]], "provenance": {**PROVENANCE, "git_dirty": False}})
+    assert '2 claims: <span class="good">every checked claim reproduced</span>' in text
+    assert "(dirty)" not in text
+
+
+def test_a_template_key_that_no_evidence_has_lists_the_keys_recorded():
+    evidence = [{"kind": "numeric", "key": "b"}, {"kind": "numeric", "key": "a"}, {"kind": "table"}]
+    with pytest.raises(prose.TemplateError, match=r"no evidence with key 'c' \(recorded keys: a, b\)"):
+        prose.lookup("c.value", evidence)
+    with pytest.raises(prose.TemplateError, match=r"recorded keys: none"):
+        prose.lookup("c", [])
+
+
+def test_bibtex_names_people_family_name_first_and_bodies_in_braces():
+    cff = {
+        "title": "A Tool",
+        "authors": [{"family-names": "Doe", "given-names": "Jane"}, {"family-names": "Roe"}, {"name": "The Team"}],
+        "version": "1.2",
+        "date-released": "2025-06-01",
+        "repository-code": "https://example.org/tool",
+    }
+    entry = bibtex(cff)
+    assert entry.startswith("@software{atool2025,\n")
+    assert "  author = {Doe, Jane and Roe and {The Team}},\n" in entry
+    assert "  year = {2025}" in entry and "  url = {https://example.org/tool}" in entry and "doi" not in entry
+    preferred = bibtex({**cff, "preferred-citation": {"title": "The Paper", "year": 2024, "authors": [{"name": "P"}]}})
+    assert preferred.startswith("@software{thepaper2024,\n") and "  title = {{The Paper}}" in preferred
+    assert "  author = {{P}}" in preferred and "  version = {1.2}" in preferred
+
+
+def test_the_audit_table_pads_columns_and_writes_a_dash_for_what_was_not_measured():
+    rows = [
+        {
+            "activation": "relu",
+            "dtype": "float16",
+            "worst_ulps": 0.5,
+            "worst_x": -1.25,
+            "wrongly_zero": [[-3.0, -2.0]],
+            "nan_or_inf_for_finite_x": [],
+            "points": 63488,
+        },
+        {
+            "activation": "tanh",
+            "dtype": "bfloat16",
+            "worst_ulps": None,
+            "worst_x": None,
+            "wrongly_zero": [],
+            "nan_or_inf_for_finite_x": [7.5],
+            "points": 12,
+        },
+    ]
+    lines = audit_command.table(rows).splitlines()
+    assert len(lines) == 4 and set(lines[1]) == {"-", " "}
+    assert lines[2].split() == ["relu", "float16", "0.5", "-1.25", "[-3,", "-2]", "none", "63,488"]
+    assert lines[3].split() == ["tanh", "bfloat16", "-", "-", "none", "7.5", "12"]
+    starts = [lines[0].index(head) for head in audit_command.COLUMNS]
+    assert [lines[2].index(cell) for cell in ("relu", "float16", "0.5")] == starts[:3]
+
+
+def test_provenance_records_the_installed_versions_and_the_run_as_given(tmp_path):
+    import hypothesis
+    import numpy
+
+    from reports.results import provenance
+
+    prov = provenance(tmp_path, "dev", 5, "2026-01-02T03:04:05+00:00", 1.23456, "pytest x", device="cpu")
+    assert prov["packages"]["numpy"] == numpy.__version__ and prov["packages"]["hypothesis"] == hypothesis.__version__
+    assert (prov["hypothesis_profile"], prov["seed"], prov["command"]) == ("dev", 5, "pytest x")
+    assert prov["duration_s"] == 1.235
+    assert prov["git_commit"] is None and prov["git_dirty"] is None  # tmp_path is no git checkout
+    assert prov["simulation_device"] == "cpu" and prov["python"] == sys.version.split()[0]
+
+
+def test_provenance_names_the_seed_and_the_command_as_typed(monkeypatch):
+    class Config:
+        def __init__(self, seed):
+            self.seed = seed
+
+        def getoption(self, name, default=None):
+            assert name == "hypothesis_seed"
+            return self.seed
+
+    derandomized = settings(derandomize=True)
+    assert plugin.run_seed(Config("12"), type("S", (), {"default": derandomized})) == 12
+    assert plugin.run_seed(Config("-3"), type("S", (), {"default": derandomized})) == -3
+    assert plugin.run_seed(Config("abc"), type("S", (), {"default": derandomized})) == "abc"
+    assert plugin.run_seed(Config(None), type("S", (), {"default": derandomized})) == "derandomized"
+    assert plugin.run_seed(Config(None), type("S", (), {"default": settings(derandomize=False)})) is None
+    monkeypatch.setattr(sys, "argv", ["/x/pytest/__main__.py", "-k", "a b", "--results=r.json"])
+    assert plugin.invocation() == "python -m pytest -k 'a b' --results=r.json"
+    monkeypatch.setattr(sys, "argv", ["/usr/bin/pytest", "tests"])
+    assert plugin.invocation() == "pytest tests"
