@@ -35,12 +35,21 @@ def test_a_sweep_cut_short_resumes_from_its_state_and_ends_as_an_uncut_one(tmp_p
     state = tmp_path / "state.json"
     calls = []
     exhaustive.sweep(*CASE, chunk_bits=12, chunks=range(5), state=state)  # "cut short" after 5 of 16 chunks
-    assert sorted(json.loads(state.read_text())["chunks"]) == sorted(str(i) for i in range(5))
+    saved = json.loads(state.read_text())
+    assert sorted(saved["chunks"]) == sorted(str(i) for i in range(5))
+    assert saved["header"] == {
+        "format": exhaustive.STATE_FORMAT,  # a file of another format is refused, not misread
+        "activation": CASE[0],
+        "framework": CASE[1],
+        "dtype": CASE[2],
+        "chunk_bits": 12,
+    }
     resumed = exhaustive.sweep(*CASE, chunk_bits=12, state=state, progress=lambda d, t, s: calls.append((d, t)))
     assert calls[0] == (6, 16) and calls[-1] == (16, 16) and len(calls) == 11  # only the 11 chunks left ran
     assert resumed == exhaustive.sweep(*CASE, chunk_bits=12)
-    with pytest.raises(ValueError, match="holds a sweep of"):
+    with pytest.raises(ValueError, match="holds a sweep of") as refused:
         exhaustive.sweep("tanh", "torch", "float16", chunk_bits=12, state=state)
+    assert f"'activation': '{CASE[0]}'" in str(refused.value) and "'activation': 'tanh'" in str(refused.value)
 
 
 def test_a_dask_local_cluster_gives_the_local_result():

@@ -82,3 +82,119 @@ def test_activation_panels_mark_the_exact_inf_and_sup_and_whether_each_is_attain
     words = texts(figures.activation_panels(x, curves, ranges))
     assert "inf f' = 0 (not attained)" in words and "sup f' = 1" in words
     assert {"tanh", "relu", "f(x)", "f'(x)"} <= set(words) and words.count("x (pre-activation)") == 2
+
+
+def test_the_audit_detail_names_each_dtype_drawn_and_the_reference_once():
+    series = {
+        "torch float32": {"negative": [[2.0, 3.0], [1e5, 9.0]], "positive": [[0.5, 1.0]]},
+        "numpy float32": {"positive": [[0.5, 0.5]]},
+        "torch float64": {"positive": [[4.0, 0.5]]},
+        "numpy float64": {"negative": [[1.0, 0.25]]},
+    }
+    svg = figures.audit_detail("gelu", "torch", series, {"float32": [[-3.0, -2.0], [2e3, 3e3]]})
+    words = texts(svg)
+    assert {"torch float32", "torch float64", "NumPy reference"} <= set(words)
+    assert "torch float16" not in words and words.count("NumPy reference") == 1
+    assert "torch gelu: error of the computed gradient against x, worst per binade" in words
+    assert svg.count("<title>") == 1  # the text alternative
+
+
+def test_series_panels_title_each_panel_and_mark_the_predicted_levels():
+    panels = [
+        ("width 64", {"relu": [1.0, 1.1, 0.9], "tanh": [0.8, 0.7, 0.9]}, "depth", "q"),
+        ("width 256", {"relu": [1.0, 1.0, 1.0]}, "depth", "q"),
+    ]
+    words = texts(figures.series_panels("Variance with depth", panels, levels={"relu": 1.0}))
+    assert "Variance with depth" in words and {"width 64", "width 256"} <= set(words)
+    assert words.count("relu, predicted") == 2 and "tanh, predicted" not in words and words.count("tanh") == 1
+
+
+def test_learning_curves_title_each_dataset_and_name_each_activation():
+    curve = [[0.5, 0.4, 0.3, 0.2], [0.6, 0.5, 0.35, 0.25], [0.7, 0.6, 0.4, 0.3]]
+    curves = {"wine": {"elu": curve, "relu": curve}, "digits": {"elu": curve, "relu": curve}}
+    words = texts(figures.learning_curves(curves))
+    assert {"wine", "digits"} <= set(words) and words.count("elu") == 1 and words.count("relu") == 1
+    assert "cross-entropy (training)" in words and words.count("step") == 2
+
+
+def test_the_phase_diagram_and_the_jacobian_spread_label_their_axes_and_series():
+    grid = {"sigma_w": [[0.5, 2.0], [0.5, 2.0]], "sigma_b": [[0.0, 0.0], [1.0, 1.0]], "chi_1": [[0.5, 2.0], [0.4, 1.5]]}
+    words = texts(figures.tanh_phase_diagram(grid, [{"critical_sigma_w": 1.0, "sigma_b": 0.0}]))
+    assert {"sigma_w (weight scale)", "sigma_b (bias scale)", "ln chi_1"} <= set(words)
+    rows = [
+        {"sigma_b": 0.05, "depth": d, "q_star": 0.0123, "tanh orthogonal": 0.1 * d, "tanh gaussian": 0.3 * d}
+        for d in (10, 100)
+    ]
+    words = texts(figures.jacobian_spread(rows))
+    assert {"tanh orthogonal, sigma_b=0.05, q*=0.0123", "tanh gaussian, sigma_b=0.05, q*=0.0123"} <= set(words)
+    assert not any(w.startswith("relu") for w in words) and "depth (layers)" in words
+
+
+def literature_results() -> dict:
+    """results.json's claims L01-L06 with the evidence each literature figure reads, and nothing else."""
+    chi_row = {
+        "activation": "relu",
+        "sigma_w (torch gain)": 2**0.5,
+        "chi_1": 1.0,
+        "simulated_chi_1 width 64": 1.02,
+        "standard_error width 64": 0.01,
+    }
+    evidence = {
+        "L01": [
+            {"kind": "statistic", "activation": "relu", "mean_q_by_layer": [1.0, 1.1], "predicted_q": 1.0},
+            {"kind": "statistic", "activation": "tanh", "mean_q_by_layer": [1.0, 0.6]},
+        ],
+        "L03": [
+            {"kind": "table", "label": "mean-field prediction against simulation", "rows": [chi_row]},
+            {
+                "kind": "figure",
+                "sigma_w": [[0.5, 2.0], [0.5, 2.0]],
+                "sigma_b": [[0, 0], [1, 1]],
+                "chi_1": [[0.5, 2], [0.4, 1.5]],
+            },
+            {"kind": "table", "label": "tanh critical line", "rows": [{"critical_sigma_w": 1.0, "sigma_b": 0.0}]},
+        ],
+        "L04": [{"kind": "figure", "exact_width_2": [0.25, 0.4375], "fraction": [0.3, 0.5]}],
+        "L05": [
+            {"kind": "figure", "label": "at each variance-preserving gain", "elu": [0.1, 0.1]},
+            {"kind": "figure", "label": "at sqrt 2", "elu": [0.3, 0.6], "relu": [0.5, 0.5]},
+        ],
+        "L06": [{"kind": "table", "rows": [{"sigma_b": 0.0, "depth": 10, "q_star": 0.5, "tanh orthogonal": 0.2}]}],
+    }
+    return {"claims": [{"id": cid, "evidence": items} for cid, items in evidence.items()]}
+
+
+def test_each_literature_figure_reads_its_own_claims_evidence():
+    """The jobs page.py makes for L01-L06: which figure, from which evidence fields, in claim order;
+    each draws, and its text carries the values' names."""
+    from reports import page
+
+    jobs = page.literature_jobs(literature_results())
+    assert [(cid, fn.__name__) for cid, fn, _, _ in jobs] == [
+        ("L01", "series_panels"),
+        ("L03", "tanh_phase_diagram"),
+        ("L03", "chi1_predicted_vs_simulated"),
+        ("L04", "series_panels"),
+        ("L05", "series_panels"),
+        ("L06", "jacobian_spread"),
+    ]
+    l01, l03_grid, l03_table, l04, l05, l06 = (args for _, _, args, _ in jobs)
+    assert l01[1][0][1] == {"relu": [1.0, 1.1], "tanh": [1.0, 0.6]} and l01[3] == {"relu": 1.0}
+    assert l03_grid[1] == [{"critical_sigma_w": 1.0, "sigma_b": 0.0}] and l03_table[0][0]["chi_1"] == 1.0
+    assert [panel[1] for panel in l04[1]] == [{"1 - (3/4)^L": [0.25, 0.4375]}, {"fraction dead": [0.3, 0.5]}]
+    assert [(panel[0], panel[1]) for panel in l05[1]] == [
+        ("each at its variance-preserving gain", {"elu": [0.1, 0.1]}),
+        ("all at sigma_w = sqrt 2", {"elu": [0.3, 0.6], "relu": [0.5, 0.5]}),
+    ]
+    assert l06[0][0]["tanh orthogonal"] == 0.2
+    drawn = page.draw(jobs, workers=1)
+    assert sorted(drawn) == ["L01", "L03", "L04", "L05", "L06"] and drawn["L03"].count("<figure") == 2
+    assert all(block.count("<svg") == block.count("<figcaption>") >= 1 for block in drawn.values())
+
+
+def test_a_literature_claim_without_its_evidence_draws_no_figure():
+    from reports import page
+
+    results = literature_results()
+    results["claims"] = [c for c in results["claims"] if c["id"] not in ("L03", "L05")]
+    assert [cid for cid, *_ in page.literature_jobs(results)] == ["L01", "L04", "L06"]

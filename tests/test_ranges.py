@@ -69,3 +69,17 @@ def test_silu_derivative_extremes_are_numeric_roots_marked_as_such():
     # silu'' vanishes there, to the 50 digits the root is given with.
     second = theory.derivative("silu", 2)
     assert abs(sp.N(second.subs(theory.x, r.sup.at), 50)) < 1e-45
+
+
+def test_the_numeric_root_scan_finds_roots_on_its_first_point_and_in_its_last_cell():
+    """Sign changes on the grid from -60 to 60 in steps of 1/8, refined to 50 digits: a root on the
+    grid's first point (a zero value, no sign change), one inside the last cell, and one mid-cell
+    that lies outside the interval asked about, which is dropped."""
+    from theory.ranges import _numeric_critical_points
+    from theory.symbolic import x
+
+    slope = (x + 60) * (x - sp.Rational(959, 16)) * (x - sp.Rational(1, 3))
+    found = _numeric_critical_points(slope, sp.Interval(-60, 60))
+    assert [float(r) for r in found] == [-60.0, 1 / 3, 959 / 16]
+    assert abs(found[1] - sp.Rational(1, 3)) < sp.Float(10) ** -45
+    assert [float(r) for r in _numeric_critical_points(slope, sp.Interval.open(0, 60))] == [1 / 3, 959 / 16]
