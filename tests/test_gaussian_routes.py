@@ -86,6 +86,7 @@ def test_kept_draws_are_the_draws_of_a_fresh_generator(orthogonal):
         ((sp.exp(x) - 1) ** 2, -sp.oo, 0),  # elu's, left piece
         (x * (x + 3) / 6, -3, 3),  # hardswish's middle piece
         (3 * x * sp.exp(x / 2 + 1), -1, 2),  # an exponent with a slope and a shift
+        (x * sp.exp(sp.sqrt(2) * x), -sp.oo, 1),  # an irrational slope: a polynomial in x alone
         (sp.Rational(7, 2), -sp.oo, sp.oo),  # a constant over the line: itself
     ],
 )
