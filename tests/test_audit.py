@@ -135,6 +135,16 @@ def test_wrongly_zero_intervals_have_exact_float_ends_between_sweep_points(monke
     assert found.zero_intervals == [[lo, hi]] and found.edges_exact
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_a_run_that_ends_next_to_the_last_sweep_point_is_refined_against_that_point(monkeypatch, dtype):
+    """A run whose right neighbour is the sweep's last point: its ends are found between it and each
+    unmarked neighbour, no further."""
+    fake_framework(monkeypatch, [(21.0, 27.0)])
+    xs = np.arange(10.0, 30.0, 2.0)  # ..., 20, 22, 24, 26, 28: the run is 22 to 26; its right neighbour 28 is last
+    found = audit.screen("sigmoid", "torch", dtype, xs=xs)
+    assert found.zero_intervals == [[21.0, 27.0]] and found.edges_exact
+
+
 def test_a_hole_next_to_an_interval_end_is_reported_not_hidden(monkeypatch):
     # In float32 the gap to the neighbouring sweep point is scanned whole: a zero stretch just outside
     # the run's end makes the end not exact, and the end is the run's own.
