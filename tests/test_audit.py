@@ -111,6 +111,7 @@ def fake_framework(monkeypatch, zero_on):
     """A framework whose f' is exactly 0 on the given closed intervals and 1 elsewhere (f' = 1)."""
 
     def values(name, xs, dtype, library):
+        assert library == "torch", library  # every caller below audits torch: the name must reach here
         xs = np.asarray(xs, dtype=np.float64)
         out = np.ones_like(xs)
         for lo, hi in zero_on:

@@ -111,6 +111,24 @@ def test_an_expression_arb_lacks_a_function_for_goes_the_mpmath_way():
     assert theory.mp_eval(sp.atan(theory.x), 1.0) == pytest.approx(mpmath.pi / 4, rel=1e-15)
 
 
+def test_the_exact_value_comes_from_the_ball_route_wherever_arb_has_the_functions(monkeypatch):
+    """settled_callable: an expression of x alone whose functions arb has never reaches mpmath's
+    doubling; one that arb lacks a function for does."""
+    called = []
+    monkeypatch.setattr(mp, "settled", lambda fn, *args: called.append(fn) or mpmath.mpf(0))
+    value = mp.settled_callable(sp.erfc(theory.x) * sp.exp(theory.x))(mpmath.mpf(2))
+    with mpmath.workdps(60):
+        assert called == [] and abs(value / (mpmath.erfc(2) * mpmath.exp(2)) - 1) < mpmath.mpf(10) ** -44
+    mp.settled_callable(sp.atan(theory.x))(mpmath.mpf(2))
+    assert len(called) == 1
+
+
+def test_a_value_that_never_settles_is_an_error_that_says_how_far_it_went():
+    """Two evaluations that never agree (here: each is the working precision itself) up to the ceiling."""
+    with pytest.raises(ArithmeticError, match=f"did not settle by {mp.MAX_DPS} digits"):
+        mp.settled(lambda a: mpmath.mpf(mpmath.mp.dps), mpmath.mpf(1))
+
+
 def test_a_ball_that_stays_around_zero_below_floats_is_zero():
     """1 - tanh(x)^2 at x = 1e6 cancels to a ball around 0 at every precision up to 3,200 digits:
     0, as the mpmath route gives, while e^(-x) there is tiny but exact to every digit asked."""

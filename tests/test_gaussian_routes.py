@@ -154,6 +154,8 @@ def test_relu_phases_on_either_side_of_root_two(sigma_w, phase_name, chi_1):
 
     p = phase("relu", sigma_w, 0.2)
     assert p.phase == phase_name and abs(float(p.chi1) - chi_1) < 1e-12
+    if phase_name == "ordered":  # q* = sigma_b^2 / (1 - sigma_w^2/2); none is finite from sqrt(2) on
+        assert abs(p.q_star - mpmath.mpf(0.2) ** 2 / (1 - mpmath.mpf(sigma_w) ** 2 / 2)) < 1e-12
     assert p.depth_scale == (np.inf if phase_name == "critical" else pytest.approx(1 / abs(np.log(chi_1)), rel=1e-12))
 
 

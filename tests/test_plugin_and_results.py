@@ -257,6 +257,14 @@ def test_an_unknown_claim_id_is_a_usage_error_that_lists_the_valid_ones(small_pr
     assert not (small_project / "r.json").exists()
 
 
+def test_a_malformed_ledger_stops_the_run_before_any_test_as_a_usage_error(small_project, capsys):
+    (small_project / "claims.toml").write_text(SMALL_LEDGER.replace('source = "s"', 'source = "nope"', 1))
+    code = run_in_process(small_project, "--ledger=claims.toml", "--results=r.json")
+    assert code == pytest.ExitCode.USAGE_ERROR
+    assert "claims ledger: claim X01: source 'nope' is not in [sources]" in "".join(capsys.readouterr())
+    assert not (small_project / "r.json").exists()
+
+
 LEDGER_HEAD = '[sources.s]\ntitle = "t"\n'
 
 

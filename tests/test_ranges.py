@@ -83,3 +83,13 @@ def test_the_numeric_root_scan_finds_roots_on_its_first_point_and_in_its_last_ce
     assert [float(r) for r in found] == [-60.0, 1 / 3, 959 / 16]
     assert abs(found[1] - sp.Rational(1, 3)) < sp.Float(10) ** -45
     assert [float(r) for r in _numeric_critical_points(slope, sp.Interval.open(0, 60))] == [1 / 3, 959 / 16]
+
+
+def test_ranges_follow_the_parameters_given():
+    """elu with alpha = 2: f ranges over (-2, oo); f' = 2 e^x on the left piece (the one that holds 0,
+    where it is 2) and 1 on the right, so it ranges over (0, 2]."""
+    f, df = theory.output_range("elu", alpha=2.0), theory.derivative_range("elu", alpha=2.0)
+    assert (float(f.inf.value), f.inf.attained) == (-2.0, False) and f.sup.value == sp.oo
+    assert (float(df.inf.value), df.inf.attained) == (0.0, False)
+    assert (float(df.sup.value), df.sup.at, df.sup.attained) == (2.0, 0, True)
+    assert float(theory.output_range("elu").inf.value) == -1.0

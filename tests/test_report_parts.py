@@ -150,3 +150,11 @@ def test_provenance_names_the_seed_and_the_command_as_typed(monkeypatch):
     assert plugin.invocation() == "python -m pytest -k 'a b' --results=r.json"
     monkeypatch.setattr(sys, "argv", ["/usr/bin/pytest", "tests"])
     assert plugin.invocation() == "pytest tests"
+
+
+def test_results_json_is_indented_in_insertion_order_with_one_final_newline():
+    from reports.results import dumps
+
+    assert dumps({"b": 1, "a": ["é", 2.5]}) == '{\n  "b": 1,\n  "a": [\n    "é",\n    2.5\n  ]\n}\n'
+    with pytest.raises(ValueError):
+        dumps({"x": float("nan")})  # evidence turns non-finite floats into text first (evidence.plain)
