@@ -175,6 +175,13 @@ def parse(text: str) -> Ledger:
     return Ledger(sources, claims)
 
 
-@cache
 def load(path: Path = LEDGER_PATH) -> Ledger:
-    return parse(Path(path).read_text(encoding="utf-8"))
+    """The ledger in the file at ``path``, read anew each call and parsed once per distinct text:
+    remembered by path, a relative path would give one directory's ledger for another's, and an
+    edited file its old claims."""
+    return _parsed(Path(path).read_text(encoding="utf-8"))
+
+
+@cache
+def _parsed(text: str) -> Ledger:
+    return parse(text)

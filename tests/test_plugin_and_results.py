@@ -153,10 +153,13 @@ def test_a_test_without_a_known_claim_is_a_collection_error(tmp_path, body, mess
     assert not (tmp_path / "r.json").exists()
 
 
-SMALL_LEDGER = '[sources.s]\ntitle = "t"\n' + "".join(
-    f'\n[[claim]]\nid = "{cid}"\nsource = "s"\nquote = "q"\nstatement = "s"\nverdict = {{ math = "supported" }}\n'
-    for cid in ("X01", "X02")
-)
+def one_claim(cid: str) -> str:
+    return (
+        f'\n[[claim]]\nid = "{cid}"\nsource = "s"\nquote = "q"\nstatement = "s"\nverdict = {{ math = "supported" }}\n'
+    )
+
+
+SMALL_LEDGER = '[sources.s]\ntitle = "t"\n' + one_claim("X01") + one_claim("X02")
 
 
 @pytest.fixture
@@ -263,6 +266,20 @@ def test_a_malformed_ledger_stops_the_run_before_any_test_as_a_usage_error(small
     assert code == pytest.ExitCode.USAGE_ERROR
     assert "claims ledger: claim X01: source 'nope' is not in [sources]" in "".join(capsys.readouterr())
     assert not (small_project / "r.json").exists()
+
+
+def test_the_ledger_a_relative_path_names_is_the_file_there_now(tmp_path, monkeypatch):
+    """Two directories, a claims.toml in each: the same relative path gives each its own ledger, and an
+    edited file its new claims."""
+    for folder, cid in (("a", "X01"), ("b", "X02")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "claims.toml").write_text(SMALL_LEDGER.split("\n[[claim]]")[0] + one_claim(cid))
+    monkeypatch.chdir(tmp_path / "a")
+    assert list(load(Path("claims.toml")).claims) == ["X01"]
+    monkeypatch.chdir(tmp_path / "b")
+    assert list(load(Path("claims.toml")).claims) == ["X02"]
+    (tmp_path / "b" / "claims.toml").write_text(SMALL_LEDGER)
+    assert list(load(Path("claims.toml")).claims) == ["X01", "X02"]
 
 
 LEDGER_HEAD = '[sources.s]\ntitle = "t"\n'
