@@ -628,3 +628,11 @@ def test_a_wide_table_of_few_records_is_set_sideways():
     assert 'class="sideways"' not in table_html(many)
     narrow = [{"key": k, **{f"field{i}": i for i in range(WIDE_COLUMNS - 1)}} for k in ("torch", "numpy")]
     assert 'class="sideways"' not in table_html(narrow)
+
+
+def test_the_provenance_table_lists_every_field_and_every_package(small_results, page):
+    prov = json.loads(small_results.read_text())["provenance"]
+    section = page[page.index('id="provenance"') : page.index('id="reproduce"')]
+    rows = re.findall(r"<tr><td>([^<]+)</td><td>", section)
+    expected = [k for k in prov if k != "packages"] + [f"package {name}" for name in prov["packages"]]
+    assert rows == expected

@@ -9,7 +9,7 @@ from hypothesis import settings
 
 from reports import audit_command, plugin, prose
 from reports.citation import bibtex
-from reports.page import summary_html
+from reports.page import reproduced_cell, summary_html
 
 pytestmark = pytest.mark.instrument
 
@@ -33,6 +33,12 @@ CLAIMS = [
 )
 def test_each_claim_is_marked_by_what_its_tests_did(index, mark):
     assert plugin.outcome_mark(CLAIMS[index]) == mark
+
+
+@pytest.mark.parametrize(("index", "css"), [(0, "good"), (1, "bad"), (2, "muted"), (3, "muted")])
+def test_the_ledgers_reproduced_cell_colours_the_mark(index, css):
+    mark = plugin.outcome_mark(CLAIMS[index])
+    assert reproduced_cell(CLAIMS[index]) == f'<span class="{css}">{mark}</span>'
 
 
 def test_a_claim_with_no_tests_at_all_is_not_run():
