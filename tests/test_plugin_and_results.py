@@ -153,13 +153,16 @@ def test_a_test_without_a_known_claim_is_a_collection_error(tmp_path, body, mess
     assert not (tmp_path / "r.json").exists()
 
 
+LEDGER_HEAD = '[sources.s]\ntitle = "t"\n'
+
+
 def one_claim(cid: str) -> str:
     return (
         f'\n[[claim]]\nid = "{cid}"\nsource = "s"\nquote = "q"\nstatement = "s"\nverdict = {{ math = "supported" }}\n'
     )
 
 
-SMALL_LEDGER = '[sources.s]\ntitle = "t"\n' + one_claim("X01") + one_claim("X02")
+SMALL_LEDGER = LEDGER_HEAD + one_claim("X01") + one_claim("X02")
 
 
 @pytest.fixture
@@ -273,16 +276,13 @@ def test_the_ledger_a_relative_path_names_is_the_file_there_now(tmp_path, monkey
     edited file its new claims."""
     for folder, cid in (("a", "X01"), ("b", "X02")):
         (tmp_path / folder).mkdir()
-        (tmp_path / folder / "claims.toml").write_text(SMALL_LEDGER.split("\n[[claim]]")[0] + one_claim(cid))
+        (tmp_path / folder / "claims.toml").write_text(LEDGER_HEAD + one_claim(cid))
     monkeypatch.chdir(tmp_path / "a")
     assert list(load(Path("claims.toml")).claims) == ["X01"]
     monkeypatch.chdir(tmp_path / "b")
     assert list(load(Path("claims.toml")).claims) == ["X02"]
     (tmp_path / "b" / "claims.toml").write_text(SMALL_LEDGER)
     assert list(load(Path("claims.toml")).claims) == ["X01", "X02"]
-
-
-LEDGER_HEAD = '[sources.s]\ntitle = "t"\n'
 
 
 @pytest.mark.parametrize(

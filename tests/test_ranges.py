@@ -73,8 +73,8 @@ def test_silu_derivative_extremes_are_numeric_roots_marked_as_such():
 
 def test_the_numeric_root_scan_finds_roots_on_its_first_point_and_in_its_last_cell():
     """Sign changes on the grid from -60 to 60 in steps of 1/8, refined to 50 digits: a root on the
-    grid's first point (a zero value, no sign change), one inside the last cell, and one mid-cell
-    that lies outside the interval asked about, which is dropped."""
+    grid's first point (a zero value, no sign change), one mid-cell and one inside the last cell; on
+    an interval that leaves out the first, that one is dropped."""
     from theory.ranges import _numeric_critical_points
     from theory.symbolic import x
 
