@@ -36,24 +36,38 @@ def run_pytest(*args: str, cwd: Path = ROOT, env: dict | None = None) -> subproc
 
 INSTRUMENT = "tests/test_prose_and_ledger.py::test_intervals_read_as_the_widest_runs_with_ends_apart"
 
+# Three claim files (evidence from several claims, in collection order) and one instrument test.
+RUN_SUBSET = (
+    SUBSET,
+    "tests/claims/test_s07_s11_training.py",
+    "tests/claims/test_s08_s10_relu.py",
+    INSTRUMENT,
+)
+
 
 @pytest.fixture(scope="module")
 def subset_run(tmp_path_factory) -> tuple[list[str], subprocess.CompletedProcess, str]:
-    """One ci run of SUBSET and one instrument test: (its arguments, the process, its results.json
-    text). Several checks read the same run; each fresh pytest process costs seconds of imports."""
-    args = [SUBSET, INSTRUMENT, f"--results={tmp_path_factory.mktemp('subset') / 'results.json'}"]
+    """One serial ci run of RUN_SUBSET: (its arguments, the process, its results.json text). Several
+    checks read the same run; each fresh pytest process costs seconds of imports."""
+    args = [*RUN_SUBSET, f"--results={tmp_path_factory.mktemp('subset') / 'results.json'}"]
     done = run_pytest(*args)
     assert done.returncode == 0, done.stdout + done.stderr
     return args, done, Path(args[-1].removeprefix("--results=")).read_text()
 
 
-def test_two_runs_of_the_same_profile_write_identical_results_apart_from_timestamps(subset_run):
+def test_a_second_run_in_parallel_writes_what_the_serial_run_wrote(subset_run, tmp_path):
+    """The same profile and seed give the same results.json apart from timestamps, even run a second
+    time under pytest-xdist, whose controller merges what each worker recorded (evidence in the tests'
+    collection order, each item once): one comparison shows both the run's determinism and the merge."""
     args, _, first = subset_run
-    done = run_pytest(*args)  # the same command again: provenance records the command too
+    parallel = tmp_path / "parallel.json"
+    done = run_pytest("-n", "2", "--dist", "loadfile", *args[:-1], f"--results={parallel}")
     assert done.returncode == 0, done.stdout + done.stderr
-    a, b = json.loads(first), json.loads(Path(args[-1].removeprefix("--results=")).read_text())
+    a, b = (without_volatile(json.loads(text)) for text in (first, parallel.read_text()))
     assert a["schema"] == SCHEMA and a["provenance"]["hypothesis_profile"] == "ci"
-    assert without_volatile(a) == without_volatile(b)
+    assert "-n 2" in b["provenance"].pop("command") and "-n" not in a["provenance"].pop("command").split()
+    assert a == b
+    assert sum(bool(c["evidence"]) for c in a["claims"]) >= 3 and len(a["instruments"]) == 5
     s17 = next(c for c in a["claims"] if c["id"] == "S17")
     assert s17["reproduced"] is True and s17["evidence"] and all(t["outcome"] == "passed" for t in s17["tests"])
 
@@ -89,49 +103,16 @@ def test_a_search_then_a_find():
 """
 
 
-def test_a_tests_examples_count_every_hypothesis_run_in_it(tmp_path):
+def test_a_tests_examples_count_every_hypothesis_run_in_it(small_project):
     """A @given search and a find() in one test: results.json counts both runs' examples, not the
     last run's alone (the audit's refuted claims search first, then shrink a counterexample)."""
-    stray = ROOT / "tests" / f"test_zz_examples_{tmp_path.name}.py"
-    stray.write_text(TWO_HYPOTHESIS_RUNS)
-    try:
-        done = run_pytest(SUBSET, str(stray.relative_to(ROOT)), f"--results={tmp_path / 'r.json'}")
-    finally:
-        stray.unlink()
-    assert done.returncode == 0, done.stdout + done.stderr
-    (listed,) = json.loads((tmp_path / "r.json").read_text())["instruments"]
+    (small_project / "tests" / "test_examples.py").write_text(TWO_HYPOTHESIS_RUNS)
+    # With X01's test: a run of no claim's test writes no results.json.
+    args = ("tests/test_x1.py", "tests/test_examples.py", "--ledger=claims.toml", "--results=r.json")
+    done = run_in_process(small_project, *args)
+    assert done == pytest.ExitCode.OK
+    (listed,) = json.loads((small_project / "r.json").read_text())["instruments"]
     assert listed["examples"] == 50 + 5, listed
-
-
-PARALLEL_SUBSET = (
-    SUBSET,
-    "tests/claims/test_s07_s11_training.py",
-    "tests/claims/test_s08_s10_relu.py",
-    INSTRUMENT,
-)
-
-
-def test_a_parallel_run_writes_what_a_serial_run_writes(tmp_path):
-    """pytest-xdist: the controller merges what each worker recorded into the results.json one
-    process running every test writes (evidence in the tests' collection order, each item once)."""
-    serial, parallel = tmp_path / "serial.json", tmp_path / "parallel.json"
-    done = run_pytest(*PARALLEL_SUBSET, f"--results={serial}")
-    assert done.returncode == 0, done.stdout + done.stderr
-    done = run_pytest("-n", "2", "--dist", "loadfile", *PARALLEL_SUBSET, f"--results={parallel}")
-    assert done.returncode == 0, done.stdout + done.stderr
-    a, b = (without_volatile(json.loads(p.read_text())) for p in (serial, parallel))
-    assert "-n 2" in b["provenance"].pop("command") and "-n" not in a["provenance"].pop("command").split()
-    assert a == b
-    assert sum(bool(c["evidence"]) for c in a["claims"]) >= 3 and len(a["instruments"]) == 5
-
-
-def test_the_terminal_table_lists_every_claim_and_marks_unrun_ones(subset_run):
-    done = subset_run[1]
-    ids = set(load().claims)
-    lines = [line for line in done.stdout.splitlines() if line.split()[:1] and line.split()[0] in ids]
-    assert [line.split()[0] for line in lines] == list(load().claims)
-    assert any(line.startswith("S17") and line.endswith("yes") for line in lines)
-    assert any(line.startswith("S01") and line.endswith("not run") for line in lines)
 
 
 @pytest.mark.parametrize(
@@ -141,16 +122,12 @@ def test_the_terminal_table_lists_every_claim_and_marks_unrun_ones(subset_run):
         ("import pytest\n\n@pytest.mark.claim('S99')\ndef test_x():\n    pass\n", "names no claim in claims.toml"),
     ],
 )
-def test_a_test_without_a_known_claim_is_a_collection_error(tmp_path, body, message):
-    stray = ROOT / "tests" / "claims" / f"test_zz_stray_{tmp_path.name}.py"
-    stray.write_text(body)
-    try:
-        done = run_pytest(str(stray.relative_to(ROOT)), f"--results={tmp_path / 'r.json'}")
-    finally:
-        stray.unlink()
-    assert done.returncode == pytest.ExitCode.USAGE_ERROR
-    assert message in done.stderr
-    assert not (tmp_path / "r.json").exists()
+def test_a_test_without_a_known_claim_is_a_collection_error(small_project, capsys, body, message):
+    (small_project / "tests" / "test_stray.py").write_text(body)
+    done = run_in_process(small_project, "tests/test_stray.py", "--ledger=claims.toml", "--results=r.json")
+    assert done == pytest.ExitCode.USAGE_ERROR
+    assert message in capsys.readouterr().err
+    assert not (small_project / "r.json").exists()
 
 
 LEDGER_HEAD = '[sources.s]\ntitle = "t"\n'
@@ -322,13 +299,10 @@ def test_every_claim_of_the_answer_has_a_span_found_verbatim_in_it():
         assert claim.span and claim.span in text, claim.id
 
 
-def test_provenance_records_the_seed_a_run_reproduces_from(tmp_path, subset_run):
-    """ci runs derandomized (each test from its own fixed seed); --hypothesis-seed replaces that."""
-    out = tmp_path / "r.json"
+def test_provenance_records_the_seed_a_run_reproduces_from(subset_run):
+    """ci runs derandomized (each test from its own fixed seed); --hypothesis-seed replaces that, and
+    the thorough runs below record the seed they were given."""
     assert json.loads(subset_run[2])["provenance"]["seed"] == "derandomized"
-    assert run_pytest(SUBSET, f"--results={out}", "--hypothesis-seed=7").returncode == 0
-    prov = json.loads(out.read_text())["provenance"]
-    assert prov["seed"] == 7 and prov["hypothesis_profile"] == "ci"
 
 
 def test_two_thorough_runs_of_one_claim_with_one_seed_are_identical(tmp_path):
