@@ -1,6 +1,8 @@
 """The exact route's own shortcuts: exp reduced by ln 2, the overflow threshold, remembered values,
 and ball arithmetic held to mpmath's doubling."""
 
+from fractions import Fraction
+
 import mpmath
 import numpy as np
 import pytest
@@ -58,6 +60,46 @@ def test_the_overflow_threshold_is_the_midpoint_above_the_largest_float(dtype):
         assert threshold - top == theory.ulp(top, dtype) / 2
     assert theory.ulp_error(np.inf, threshold, dtype) == 0.0
     assert theory.ulp_error(float(np.finfo(dtype).max), threshold - theory.ulp(top, dtype) / 8, dtype) < 1
+
+
+def fraction_ulp(exact: Fraction, dtype) -> Fraction:
+    """ulp(exact) = 2^(max(e, minexp) - nmant) with 2^e <= |exact| < 2^(e + 1) found from integer bit
+    lengths; 2^(minexp - nmant) at 0."""
+    info = np.finfo(dtype)
+    size, e = abs(exact), info.minexp
+    if size:
+        e = size.numerator.bit_length() - size.denominator.bit_length()
+        e -= Fraction(2) ** e > size  # the bit lengths give e or e + 1
+    return Fraction(2) ** (max(e, info.minexp) - info.nmant)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@given(
+    computed=st.floats(allow_nan=False, allow_infinity=False, allow_subnormal=True),
+    mantissa=st.integers(0, 2**400),
+    exponent=st.integers(-1500, 60),
+    negative=st.booleans(),
+    near=st.booleans(),
+)
+def test_ulp_error_is_the_rational_distance_in_ulps_rounded_once(dtype, computed, mantissa, exponent, negative, near):
+    """theory.ulp_error against fractions: |computed - exact| / ulp(exact), rounded once to a float.
+    exact has up to 400 bits, more than any working precision (a value just under a power of two
+    would round up into the next binade, doubling its ulp), and lies anywhere from far below the
+    subnormals to far above 1; half the time computed is exact's nearest float64, so that errors
+    under an ulp are tested as much as large ones."""
+    exact = (-1) ** negative * Fraction(mantissa) * Fraction(2) ** exponent
+    with mpmath.workprec(500):  # exactly: 400 bits at most
+        exact_mpf = mpmath.ldexp(mpmath.mpf(-mantissa if negative else mantissa), exponent)
+    computed = float(exact) if near else computed
+    man, exp = theory.ulp(exact_mpf, dtype).man_exp
+    assert Fraction(man) * Fraction(2) ** exp == fraction_ulp(exact, dtype)
+    if abs(exact_mpf) >= mp._format(dtype)[2] or np.isinf(np.asarray(float(exact)).astype(dtype)):
+        return  # inf in dtype (directly, or rounded through float64): the overflow rule, tested above
+    try:
+        want = float(abs(Fraction(computed) - exact) / fraction_ulp(exact, dtype))
+    except OverflowError:  # correctly rounded, the count of ulps is past float64's largest
+        want = float("inf")
+    assert theory.ulp_error(computed, exact_mpf, dtype) == want
 
 
 def test_remembered_values_keep_the_callers_precision():

@@ -19,6 +19,7 @@ from theory.mp import (
     settled_callable,
     ulp,
     ulp_error,
+    ulp_exponent,
 )
 from theory.ranges import (
     Extremum,
@@ -56,6 +57,7 @@ __all__ = [
     "pre_activations_mp",
     "real_range",
     "ulp",
+    "ulp_exponent",
     "ulp_error",
     "with_activation",
     "x",

@@ -7,6 +7,7 @@ from functools import cache, lru_cache
 import mpmath
 import numpy as np
 import sympy as sp
+from mpmath.libmp import libmpf
 
 from registry import round_to
 from theory.arb import arb_callable, arb_settled
@@ -201,29 +202,48 @@ def _format(dtype) -> tuple[int, int, mpmath.mpf]:
         return info.minexp, info.nmant, top + mpmath.ldexp(1, int(mpmath.frexp(top)[1]) - 2 - info.nmant)
 
 
-def ulp(value: mpmath.mpf, dtype) -> mpmath.mpf:
-    """Spacing of dtype's floats at |value| (the subnormal spacing below the normal range)."""
+def ulp_exponent(value: mpmath.mpf, dtype) -> int:
+    """k with ulp(value) = 2^k: the spacing of dtype's floats at |value| (the subnormal spacing below
+    the normal range)."""
     minexp, nmant, _ = _format(dtype)
-    # frexp is exact (|value| = m 2^e, 1/2 <= m < 1); a log2 rounded to the working precision reads
-    # the top of a binade as the next power of two and doubles the ulp there.
-    exponent = minexp if value == 0 else max(int(mpmath.frexp(value)[1]) - 1, minexp)
-    return mpmath.ldexp(1, exponent - nmant)
+    # The raw value as it is: mpf(value) would round it to the working precision, and a value just
+    # under a power of two would round up into the next binade.
+    _, man, exp, bc = value._mpf_ if isinstance(value, mpmath.mpf) else libmpf.from_float(float(value))
+    if not man:
+        if value != 0:
+            raise ValueError(f"ulp of {value}: only a finite value has one")
+        return minexp - nmant
+    # |value| = man 2^exp with a bc-bit man, so 2^(exp + bc - 1) <= |value| < 2^(exp + bc): the
+    # binade read off exactly (a log2 rounded to the working precision would read the top of a
+    # binade as the next power of two and double the ulp there).
+    return max(exp + bc - 1, minexp) - nmant
+
+
+def ulp(value: mpmath.mpf, dtype) -> mpmath.mpf:
+    """2^ulp_exponent(value, dtype): the spacing of dtype's floats at |value|."""
+    return mpmath.mpf((0, 1, ulp_exponent(value, dtype), 1))
 
 
 def ulp_error(computed: float, exact: mpmath.mpf, dtype) -> float:
-    """|computed - exact| in ulps of dtype at exact; inf for a NaN, or an inf where the
-    correctly rounded exact value is finite (and 0 where both overflow to the same inf)."""
+    """|computed - exact| / ulp(exact) in dtype, the difference taken exactly and rounded once to the
+    nearest float; inf for a NaN, or an inf where the correctly rounded exact value is finite (and 0
+    where both overflow to the same inf)."""
     computed = float(computed)
     if np.isnan(computed):
         return float("inf")
-    if abs(exact) >= _format(dtype)[2]:
-        rounded = np.copysign(np.inf, float(mpmath.sign(exact)))
+    exact_raw = exact._mpf_ if isinstance(exact, mpmath.mpf) else libmpf.from_float(float(exact))
+    if libmpf.mpf_cmp(libmpf.mpf_abs(exact_raw), _format(dtype)[2]._mpf_) >= 0:
+        rounded = np.copysign(np.inf, -1.0 if exact_raw[0] else 1.0)
+    elif np.dtype(dtype) == np.float64:
+        rounded = 0.0  # below the overflow threshold, float64's nearest is finite
     else:
-        rounded = round_to(np.asarray(float(exact)), dtype)
+        # Through float64, as every route rounds: the double rounding can reach inf at the threshold.
+        rounded = round_to(np.asarray(libmpf.to_float(exact_raw, rnd=libmpf.round_nearest)), dtype)
     if np.isinf(rounded) or np.isinf(computed):
         return 0.0 if computed == float(rounded) else float("inf")
-    with mpmath.workdps(60):
-        return float(abs(mpmath.mpf(computed) - exact) / ulp(exact, dtype))
+    difference = libmpf.mpf_sub(libmpf.from_float(computed), exact_raw)  # prec 0: exact
+    scaled = libmpf.mpf_shift(libmpf.mpf_abs(difference), -ulp_exponent(exact, dtype))
+    return libmpf.to_float(scaled, rnd=libmpf.round_nearest)
 
 
 def mp_callable(expr: sp.Expr, symbols: tuple, functions: dict | None = None) -> object:
