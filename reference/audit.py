@@ -22,6 +22,7 @@ from functools import cache
 import ml_dtypes
 import mpmath
 import numpy as np
+from mpmath.libmp import libmpf
 
 import theory
 from reference import frameworks
@@ -145,14 +146,19 @@ def library_values(name: str, xs: np.ndarray, dtype: str, library: str) -> np.nd
 
 
 def ulps_at(value: float, ex: mpmath.mpf, info: dict) -> float | None:
-    """|value - ex| in ulps of ex in the dtype; None where ex is not a normal float of it."""
-    if not normal_in(ex, info) or not np.isfinite(value):
+    """|value - ex| in ulps of ex in the dtype, 2^(floor(log2 |ex|) - nmant), the difference exact and
+    rounded once; None where ex (an mpmath mpf or a sympy Float, taken with all its bits) is not a
+    normal float of the dtype."""
+    raw = theory.raw_mpf(ex)
+    size = libmpf.mpf_abs(raw)
+    normal = (
+        libmpf.mpf_cmp(size, libmpf.from_float(info["tiny"]))
+        >= 0
+        >= libmpf.mpf_cmp(size, libmpf.from_float(info["max"]))
+    )
+    if not normal or not np.isfinite(value):
         return None
-    # frexp is exact: |ex| = m 2^e with 1/2 <= m < 1, so floor(log2 |ex|) = e - 1. (A log2 rounded to
-    # 53 bits reads the top of a binade, max included, as the next power of two: half the ulp.)
-    spacing = mpmath.ldexp(1, int(mpmath.frexp(ex)[1]) - 1 - info["nmant"])
-    with mpmath.workdps(40):
-        return float(abs(mpmath.mpf(value) - ex) / spacing)
+    return theory.ulps_between(float(value), raw, theory.binade(raw) - info["nmant"])
 
 
 def normal_in(values, info: dict):

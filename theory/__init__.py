@@ -11,15 +11,18 @@ from theory.chain import (
     with_activation,
 )
 from theory.mp import (
+    binade,
     exact_activation,
     exact_derivative,
     mp_callable,
     mp_eval,
+    raw_mpf,
     settled,
     settled_callable,
     ulp,
     ulp_error,
     ulp_exponent,
+    ulps_between,
 )
 from theory.ranges import (
     Extremum,
@@ -56,7 +59,10 @@ __all__ = [
     "output_range",
     "pre_activations_mp",
     "real_range",
+    "binade",
+    "raw_mpf",
     "ulp",
+    "ulps_between",
     "ulp_exponent",
     "ulp_error",
     "with_activation",

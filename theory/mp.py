@@ -202,21 +202,37 @@ def _format(dtype) -> tuple[int, int, mpmath.mpf]:
         return info.minexp, info.nmant, top + mpmath.ldexp(1, int(mpmath.frexp(top)[1]) - 2 - info.nmant)
 
 
+def raw_mpf(value) -> tuple:
+    """value's raw mpf (sign, man, exp, bc), |value| = man 2^exp with a bc-bit man, as it is: an mpmath
+    mpf and a sympy Float carry one; a float converts exactly. (mpf(value) would round it to the
+    working precision, and a value just under a power of two would round up into the next binade.)"""
+    raw = getattr(value, "_mpf_", None)
+    return raw if raw is not None else libmpf.from_float(float(value))
+
+
+def binade(raw: tuple) -> int:
+    """e with 2^e <= |value| < 2^(e + 1) for a nonzero raw mpf: read off exactly (a log2 rounded to the
+    working precision would read the top of a binade as the next power of two, doubling its ulp)."""
+    return raw[2] + raw[3] - 1
+
+
+def ulps_between(computed: float, exact_raw: tuple, k: int) -> float:
+    """|computed - exact| / 2^k: the difference taken exactly, scaled by a shift of the exponent, and
+    rounded once to the nearest float (inf past float64's range)."""
+    difference = libmpf.mpf_sub(libmpf.from_float(computed), exact_raw)  # prec 0: exact
+    return libmpf.to_float(libmpf.mpf_shift(libmpf.mpf_abs(difference), -k), rnd=libmpf.round_nearest)
+
+
 def ulp_exponent(value: mpmath.mpf, dtype) -> int:
     """k with ulp(value) = 2^k: the spacing of dtype's floats at |value| (the subnormal spacing below
     the normal range)."""
     minexp, nmant, _ = _format(dtype)
-    # The raw value as it is: mpf(value) would round it to the working precision, and a value just
-    # under a power of two would round up into the next binade.
-    _, man, exp, bc = value._mpf_ if isinstance(value, mpmath.mpf) else libmpf.from_float(float(value))
-    if not man:
+    raw = raw_mpf(value)
+    if not raw[1]:
         if value != 0:
             raise ValueError(f"ulp of {value}: only a finite value has one")
         return minexp - nmant
-    # |value| = man 2^exp with a bc-bit man, so 2^(exp + bc - 1) <= |value| < 2^(exp + bc): the
-    # binade read off exactly (a log2 rounded to the working precision would read the top of a
-    # binade as the next power of two and double the ulp there).
-    return max(exp + bc - 1, minexp) - nmant
+    return max(binade(raw), minexp) - nmant
 
 
 def ulp(value: mpmath.mpf, dtype) -> mpmath.mpf:
@@ -225,13 +241,12 @@ def ulp(value: mpmath.mpf, dtype) -> mpmath.mpf:
 
 
 def ulp_error(computed: float, exact: mpmath.mpf, dtype) -> float:
-    """|computed - exact| / ulp(exact) in dtype, the difference taken exactly and rounded once to the
-    nearest float; inf for a NaN, or an inf where the correctly rounded exact value is finite (and 0
-    where both overflow to the same inf)."""
+    """|computed - exact| / ulp(exact) in dtype, rounded once (ulps_between); inf for a NaN, or an
+    inf where the correctly rounded exact value is finite (and 0 where both overflow to the same inf)."""
     computed = float(computed)
     if np.isnan(computed):
         return float("inf")
-    exact_raw = exact._mpf_ if isinstance(exact, mpmath.mpf) else libmpf.from_float(float(exact))
+    exact_raw = raw_mpf(exact)
     if libmpf.mpf_cmp(libmpf.mpf_abs(exact_raw), _format(dtype)[2]._mpf_) >= 0:
         rounded = np.copysign(np.inf, -1.0 if exact_raw[0] else 1.0)
     elif np.dtype(dtype) == np.float64:
@@ -241,9 +256,7 @@ def ulp_error(computed: float, exact: mpmath.mpf, dtype) -> float:
         rounded = round_to(np.asarray(libmpf.to_float(exact_raw, rnd=libmpf.round_nearest)), dtype)
     if np.isinf(rounded) or np.isinf(computed):
         return 0.0 if computed == float(rounded) else float("inf")
-    difference = libmpf.mpf_sub(libmpf.from_float(computed), exact_raw)  # prec 0: exact
-    scaled = libmpf.mpf_shift(libmpf.mpf_abs(difference), -ulp_exponent(exact, dtype))
-    return libmpf.to_float(scaled, rnd=libmpf.round_nearest)
+    return ulps_between(computed, exact_raw, ulp_exponent(exact, dtype))
 
 
 def mp_callable(expr: sp.Expr, symbols: tuple, functions: dict | None = None) -> object:
