@@ -229,3 +229,35 @@ def test_a_float64_audit_confirms_every_sparse_point_with_mpmath():
     assert set(sparse.tolist()) <= set(run.confirmed) and len(sparse) > 6_000
     assert all(u in (0, None) for u in run.confirmed.values())  # relu' is 0 or 1: torch is exact (None: f' = 0)
     assert len(audit.run("relu", "torch", "float32").confirmed) < len(sparse)  # the screen is exact there
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_floats_around_a_point_are_the_window_next_floats_either_side(dtype):
+    """Against np.nextafter walked one float at a time: across a power of two (the spacing halves below
+    1 and 2), and at 0, where -0.0 and +0.0 are two floats of the window."""
+    t = FLOATS[dtype]
+    got = audit.floats_around([1.0, -2.0], dtype, 3)
+    want = []
+    for p in (t(1.0), t(-2.0)):
+        below, above = [p], [p]
+        for _ in range(3):
+            below.insert(0, np.nextafter(below[0], t(-np.inf)))
+            above.append(np.nextafter(above[-1], t(np.inf)))
+        want += below[:-1] + above
+    assert got.dtype == np.float64 and got.tolist() == [float(v) for v in want]
+    tiny = float(np.finfo(t).smallest_subnormal)
+    around_zero = audit.floats_around([0.0], dtype, 2)
+    assert around_zero.tolist() == [-tiny, -0.0, 0.0, tiny, 2 * tiny]
+    assert np.signbit(around_zero).tolist() == [True, True, False, False, False]
+
+
+def test_an_exhaustive_float32_audit_is_accepted(monkeypatch, capsys):
+    """--exhaustive with --dtype float32 passes the option checks and reaches the sweep (a stand-in here:
+    the real one takes minutes)."""
+    from reports import audit_command
+
+    swept = []
+    monkeypatch.setattr(audit_command, "exhaustive_row", lambda name, fw, dtype, args, err: swept.append(dtype) or {})
+    monkeypatch.setattr(audit_command, "table", lambda rows: "")
+    assert main(["audit", "--activation", "relu", "--dtype", "float32", "--exhaustive"]) == 0
+    assert swept == ["float32"]

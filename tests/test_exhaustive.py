@@ -65,3 +65,9 @@ def test_the_sweep_names_what_it_takes():
     with pytest.raises(ValueError, match="float16, float32 or float64"):
         exhaustive.sweep("sigmoid", "torch", "bfloat16")
     assert exhaustive.chunk_count("float32") == 256 and exhaustive.chunk_count("float16", 12) == 16
+
+
+def test_a_kink_is_left_out_of_the_sweep_as_it_is_out_of_the_audit():
+    """relu's kink at 0 (both zeros) is judged by the kink table, not against a one-sided exact value."""
+    whole = exhaustive.sweep("relu", "torch", "float16", chunk_bits=16)
+    assert whole["points"] == audit.all_finite("float16").size - 2 == 63_486

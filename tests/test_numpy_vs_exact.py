@@ -126,6 +126,19 @@ def test_gelu_tanh_splits_of_kappa_and_sqrt_2_over_pi_are_exact_to_32_digits():
         assert abs(mpmath.mpf(C_HI) + mpmath.mpf(C_LO) - mpmath.sqrt(2 / mpmath.pi)) < mpmath.mpf(10) ** -32
 
 
+def test_tanhshrink_series_is_the_taylor_series_of_x_coth_x_minus_one():
+    """The Bernoulli recurrence's coefficients, highest first, against sympy's own series (each the
+    float nearest the exact rational)."""
+    import sympy as sp
+
+    from registry.shrink import _x_coth_x_minus_one
+
+    t, terms = sp.Symbol("t"), 10
+    series = sp.series(t * sp.coth(t) - 1, t, 0, 2 * terms + 1).removeO()
+    want = [float(series.coeff(t, 2 * n)) for n in range(terms, 0, -1)]
+    assert _x_coth_x_minus_one(terms).tolist() == want and want[-1] == 1 / 3
+
+
 # Where the framework audit's baseline rows found the reference's worst float64 errors: each must stay
 # inside its budget (gelu' next to the root's region, silu' at its root and in the deep tail).
 AUDIT_WORST = {"gelu": (-1.0999999999999943,), "silu": (-1.2999999999999972, -709.78)}

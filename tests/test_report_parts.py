@@ -164,3 +164,87 @@ def test_results_json_is_indented_in_insertion_order_with_one_final_newline():
     assert dumps({"b": 1, "a": ["é", 2.5]}) == '{\n  "b": 1,\n  "a": [\n    "é",\n    2.5\n  ]\n}\n'
     with pytest.raises(ValueError):
         dumps({"x": float("nan")})  # evidence turns non-finite floats into text first (evidence.plain)
+
+
+def test_the_ulps_colour_runs_through_its_stops_on_a_log_scale():
+    """Pale green up to 1 ulp, the stops at 10^(t AUDIT_SCALE) ulps for t = 1/4, 0.6 and 1, and the
+    darkest red for anything past the scale or not finite; white text only on the dark part."""
+    from reports.page import AUDIT_SCALE, ulps_colour
+
+    green, amber, orange, red = "#e8f5e9", "#ffecb3", "#f48f61", "#a50f15"
+    assert ulps_colour(0.0) == ulps_colour(1.0) == ulps_colour("0.5") == (green, "#1b1b1b")
+    assert ulps_colour(10 ** (AUDIT_SCALE / 4)) == (amber, "#1b1b1b")
+    assert ulps_colour(10 ** (0.6 * AUDIT_SCALE)) == (orange, "#1b1b1b")  # t = 0.6 is still dark text
+    assert (
+        ulps_colour(10**AUDIT_SCALE) == ulps_colour(1e300) == ulps_colour("inf") == ulps_colour("nan") == (red, "#fff")
+    )
+    # Halfway between two stops on the log scale, each channel is halfway: (232 + 255) / 2 = 243.5 and
+    # (245 + 236) / 2 = 240.5 round to even, 244 and 240; (233 + 179) / 2 = 206.
+    assert ulps_colour(10 ** (AUDIT_SCALE / 8)) == ("#f4f0ce", "#1b1b1b")
+    assert ulps_colour(10 ** (0.8 * AUDIT_SCALE))[1] == "#fff"
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (0.123456789, "0.1235"),
+        (3, "3"),
+        ("0.00246650929136005", "0.002467"),  # an exact value recorded as text, at the evidence's digits
+        ("plain <text>", "plain &lt;text&gt;"),
+        ([1.0, 2.5], "[1, 2.5]"),
+        (list(range(13)), "[0, 1, 2, 3, 4, 5, … 7 more]"),
+        (list(range(12)), "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]"),
+        ([[1, 2], [3, 4]], "[1, 2]; [3, 4]"),
+        ({"worst_x": 1.5}, "<b>worst at x</b>: 1.5"),
+        (True, "true"),
+        (None, "null"),
+    ],
+)
+def test_an_evidence_value_is_shown_by_its_kind(value, shown):
+    from reports.page import value_html
+
+    assert value_html(value) == shown
+
+
+def test_a_formula_is_set_inline_as_a_block_or_as_source_by_its_length():
+    from reports.page import LONG_FORMULA, UNSETTABLE_FORMULA, value_html
+
+    short, long, huge = r"\frac{1}{4}", r"\frac{1}{4} + " + "x" * LONG_FORMULA, "\\" + "x" * UNSETTABLE_FORMULA
+    assert value_html(short).startswith("<math") and 'display="block"' not in value_html(short)
+    assert value_html(long).startswith("<math") and 'display="block"' in value_html(long)
+    assert value_html(huge) == f'<pre class="constant">{huge}</pre>'
+
+
+def test_more_than_three_intervals_read_as_one_line_of_runs():
+    """Four runs: the three widest relative to their size ((b - a) / max(|a|, |b|): 1/3, 1/3, 1/5, 3/4), in
+    ascending order, and how many more, all within a span; three are listed as they are."""
+    from reports.page import value_html
+
+    four = [[1.0, 1.5], [2.0, 3.0], [4.0, 5.0], [16.0, 64.0]]
+    assert value_html(four) == "[1, 1.5]; [2, 3]; [16, 64] and 1 more runs, all within [1, 64]"
+    assert value_html(four[:3]) == "[1, 1.5]; [2, 3]; [4, 5]"
+
+
+def test_the_installed_version_is_read_before_pyproject(tmp_path):
+    """From a directory without pyproject.toml the installed distribution still names the version."""
+    from importlib.metadata import version
+
+    from reports.results import package_version
+
+    assert package_version(tmp_path) == version("activation-claims")
+
+
+def test_the_run_options_reach_the_suite_as_typed(monkeypatch, tmp_path):
+    from reports import cli
+
+    calls = []
+    monkeypatch.setattr(cli, "verify", lambda *args: calls.append(args) or 0)
+    out = tmp_path / "r.json"
+    assert cli.main(["verify", "--results", str(out)]) == 0
+    assert calls.pop() == ("ci", out, None, None, [], "auto")
+    argv = ["verify", "--results", str(out), "--seed", "5", "--claim", "S01", "--claim", "S02", "--workers", "0"]
+    assert cli.main(argv) == 0
+    assert calls.pop() == ("ci", out, None, 5, ["S01", "S02"], "0")
+    with pytest.raises(SystemExit) as refused:
+        cli.main(["verify", "--workers", "-1"])
+    assert refused.value.code == 2 and not calls
