@@ -112,10 +112,23 @@ def test_latex_braces_are_not_placeholders():
         (0.0, 3, "0"),
         (65536, 3, "65,536"),
         ("inf", 3, "∞"),
+        ("-inf", 3, "-∞"),
+        ("nan", 3, "NaN"),
+        (float("nan"), 3, "NaN"),
+        (float("inf"), 3, "∞"),
+        (float("-inf"), 3, "-∞"),
     ],
 )
 def test_numbers_read_to_the_stated_significant_digits(value, digits, text):
     assert number(value, digits) == text
+
+
+@pytest.mark.parametrize("value", [True, "abc", "1.5", None, [1.0]])
+def test_what_is_not_a_number_is_refused_rather_than_printed(value):
+    """A bool, a word, a decimal kept as text, None, a list: each is a TypeError (a page that printed
+    "True" or "None" for a measured value would hide a broken record)."""
+    with pytest.raises(TypeError):
+        number(value, 3)
 
 
 @pytest.mark.parametrize(

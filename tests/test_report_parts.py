@@ -248,3 +248,11 @@ def test_the_run_options_reach_the_suite_as_typed(monkeypatch, tmp_path):
     with pytest.raises(SystemExit) as refused:
         cli.main(["verify", "--workers", "-1"])
     assert refused.value.code == 2 and not calls
+
+
+def test_latex_the_converter_cannot_parse_shows_as_source_and_an_unpaired_dollar_as_text():
+    from reports.mathml import from_latex, prose_html
+
+    assert from_latex(r"\frac{1}{", "inline") == r'<code class="tex">\frac{1}{</code>'
+    assert prose_html("costs $5 & more") == "costs $5 &amp; more"
+    assert prose_html("a $x$ <b>").startswith("a <math") and prose_html("a $x$ <b>").endswith("</math> &lt;b&gt;")
