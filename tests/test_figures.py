@@ -198,3 +198,47 @@ def test_a_literature_claim_without_its_evidence_draws_no_figure():
     results = literature_results()
     results["claims"] = [c for c in results["claims"] if c["id"] not in ("L03", "L05")]
     assert [cid for cid, *_ in page.literature_jobs(results)] == ["L01", "L04", "L06"]
+
+
+def test_each_answer_figure_reads_its_own_claims_evidence():
+    """The jobs page.py makes for S01, S05, S06, S11 and S19 (before the L figures, S19 after them):
+    S01's panels and its ranges keep the answer's activations only, the ranges by activation; the
+    others hand their evidence on as recorded. A claim without its evidence draws nothing."""
+    from reports import page
+
+    s05, s06, s11_table, s11_example = (
+        {"kind": k, "rows": [{"n": i}]} for i, k in enumerate(["table"] * 3 + ["counterexample"])
+    )
+    curves = {"relu": [0.0, 1.0], "gelu": [0.5, 0.5]}
+    ranges = {
+        "kind": "table",
+        "label": "exact inf and sup of f'",
+        "rows": [{"activation": "relu"}, {"activation": "gelu"}],
+    }
+    evidence = {
+        "S01": [{"kind": "figure", "x": [0.0, 1.0], "curves": curves}, {"kind": "table", "label": "other"}, ranges],
+        "S05": [s05],
+        "S06": [s06],
+        "S11": [s11_table, s11_example],
+        "L04": [{"kind": "figure", "exact_width_2": [0.25], "fraction": [0.3]}],
+        "S19": [{"kind": "figure", "curves": {"wine": {}}}],
+    }
+    results = {"claims": [{"id": cid, "evidence": items} for cid, items in evidence.items()]}
+    jobs = page.figure_jobs(results)
+    assert [(cid, fn.__name__) for cid, fn, _, _ in jobs] == [
+        ("S01", "activation_panels"),
+        ("S05", "decay_with_depth"),
+        ("S06", "zero_depths"),
+        ("S11", "dead_relu_traces"),
+        ("L04", "series_panels"),
+        ("S19", "learning_curves"),
+    ]
+    args = {cid: a for cid, _, a, _ in jobs}
+    assert args["S01"] == ([0.0, 1.0], {"relu": [0.0, 1.0]}, {"relu": {"activation": "relu"}})
+    assert args["S05"] == (s05,) and args["S06"] == (s06,) and args["S11"] == (s11_table, s11_example)
+    assert args["S19"] == ({"wine": {}},)
+    assert all(caption for *_, caption in jobs)
+    results["claims"] = [c for c in results["claims"] if c["id"] in ("S01", "S19")]
+    results["claims"][0]["evidence"] = results["claims"][0]["evidence"][:1]  # the figure without its ranges
+    jobs = page.figure_jobs(results)
+    assert [cid for cid, *_ in jobs] == ["S01", "S19"] and jobs[0][2][2] == {}
