@@ -256,3 +256,36 @@ def test_latex_the_converter_cannot_parse_shows_as_source_and_an_unpaired_dollar
     assert from_latex(r"\frac{1}{", "inline") == r'<code class="tex">\frac{1}{</code>'
     assert prose_html("costs $5 & more") == "costs $5 &amp; more"
     assert prose_html("a $x$ <b>").startswith("a <math") and prose_html("a $x$ <b>").endswith("</math> &lt;b&gt;")
+
+
+def card(cid: str, **fields) -> dict:
+    return {
+        "id": cid,
+        "quote": "a <quote>",
+        "statement": "x",
+        "verdict": {"math": "supported", "float": "refuted"},
+        "reproduced": False,
+        "tests": [{"nodeid": "t::a", "outcome": "failed", "duration_s": 0.1, "examples": None}],
+        "evidence": [{"kind": "figure"}, {"kind": "numeric", "key": "k", "value": 1.5}],
+        **fields,
+    }
+
+
+def test_a_claim_card_shows_its_problems_its_upstream_reports_and_its_figure():
+    """Each reason it was not reproduced, escaped; the tracker threads of an audit claim as
+    owner/repo#N links; the figure after the first prose (or alone); figures not counted as evidence."""
+    from reports.ledger import load
+    from reports.page import claim_section
+
+    ledger = load()
+    html_text = claim_section(card("A01", problems=["test t::a <failed>"]), ledger, "<figure>F</figure>")
+    assert '<p class="bad"><b>Not reproduced:</b> test t::a &lt;failed&gt;</p>' in html_text
+    assert (
+        '<a href="https://github.com/pytorch/pytorch/issues/195681"><code>pytorch/pytorch#195681</code></a>'
+        in html_text
+    )
+    assert "<figure>F</figure>" in html_text and "(1 item)" in html_text and "Tests run (1)" in html_text
+    assert "<blockquote>a &lt;quote&gt;</blockquote>" in html_text
+    with_prose = claim_section(card("S01", finding="first", reason="second"), ledger, "<figure>F</figure>")
+    assert with_prose.index("first") < with_prose.index("<figure>F</figure>") < with_prose.index("second")
+    assert "Not reproduced" not in with_prose and "Reported upstream" not in with_prose
