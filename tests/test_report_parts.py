@@ -2,6 +2,7 @@
 template's error for a missing key, the BibTeX entry, the audit command's text table, and what
 provenance says of the run's seed and command."""
 
+import re
 import sys
 
 import pytest
@@ -289,3 +290,30 @@ def test_a_claim_card_shows_its_problems_its_upstream_reports_and_its_figure():
     with_prose = claim_section(card("S01", finding="first", reason="second"), ledger, "<figure>F</figure>")
     assert with_prose.index("first") < with_prose.index("<figure>F</figure>") < with_prose.index("second")
     assert "Not reproduced" not in with_prose and "Reported upstream" not in with_prose
+
+
+def test_the_audit_matrix_marks_a_dtype_not_measured_and_is_absent_without_an_audit():
+    """A library's row without one of the dtypes another measured shows a dash there; a non-finite
+    gradient is marked; a run without audit claims has no matrix and no audit section."""
+    from reports.page import audit_matrix, audit_section
+
+    def row(library, dtype, nonfinite):
+        return {
+            "activation": "gelu",
+            "dtype": dtype,
+            "library": library,
+            "worst_ulps": 3.0,
+            "wrongly_zero": [],
+            "nan_or_inf_for_finite_x": nonfinite,
+        }
+
+    table = {"kind": "table", "label": "worst ulps by region", "rows": [row("torch", "float16", [1.0])]}
+    table["rows"].append(row("numpy", "float64", []))
+    torch_table, numpy_table = re.findall(
+        r'<table class="matrix">.*?</table>', audit_matrix({"claims": [{"id": "A05", "evidence": [table]}]}), re.S
+    )
+    assert re.findall(r"<th>(float\d+)</th>", torch_table) == ["float16", "float64"]
+    assert torch_table.count('<td class="muted">—</td>') == 1 and numpy_table.count('<td class="muted">—</td>') == 1
+    assert "NaN/∞" in torch_table and "NaN/∞" not in numpy_table
+    no_audit = {"claims": [{"id": "S01", "evidence": [{"kind": "table", "label": "exact", "rows": []}]}]}
+    assert audit_matrix(no_audit) == "" and audit_section(no_audit) == ""
