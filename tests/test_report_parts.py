@@ -317,3 +317,28 @@ def test_the_audit_matrix_marks_a_dtype_not_measured_and_is_absent_without_an_au
     assert "NaN/∞" in torch_table and "NaN/∞" not in numpy_table
     no_audit = {"claims": [{"id": "S01", "evidence": [{"kind": "table", "label": "exact", "rows": []}]}]}
     assert audit_matrix(no_audit) == "" and audit_section(no_audit) == ""
+
+
+def test_results_that_cannot_be_read_say_why(tmp_path):
+    """A missing file, a JSON list, a section gone, many schema problems (three shown, the rest
+    counted): each a ResultsError naming the file."""
+    import json
+
+    from reports.ledger import load
+    from reports.results import SCHEMA, ResultsError, read
+
+    def refused(text: str | None) -> str:
+        path = tmp_path / "r.json"
+        path.unlink(missing_ok=True)
+        if text is not None:
+            path.write_text(text)
+        with pytest.raises(ResultsError) as err:
+            read(path, load())
+        assert str(path) in str(err.value)
+        return str(err.value)
+
+    assert "cannot read" in refused(None)
+    assert "has schema 'list'" in refused("[]")
+    assert "has no 'claims' section" in refused(json.dumps({"schema": SCHEMA, "provenance": {}}))
+    many = refused(json.dumps({"schema": SCHEMA, "provenance": {}, "claims": [{}] * 3}))
+    assert "does not follow" in many and re.search(r"\(and \d+ more\)$", many)
