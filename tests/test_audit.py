@@ -261,3 +261,17 @@ def test_an_exhaustive_float32_audit_is_accepted(monkeypatch, capsys):
     monkeypatch.setattr(audit_command, "table", lambda rows: "")
     assert main(["audit", "--activation", "relu", "--dtype", "float32", "--exhaustive"]) == 0
     assert swept == ["float32"]
+
+
+def test_the_error_series_keeps_the_worst_point_of_each_log_bin_per_sign():
+    """The audit figure's data: |x| in bins of 84/119 decades from 1e-45, per sign, the worst ulps of
+    each bin at its x; NaN (not measured) and 0 (no sign's side) left out. In float64 the series is
+    the mpmath-confirmed points instead, those with an exact value to measure against."""
+    xs = np.array([-3.0, -2.5, -1e-50, 0.0, 1.0, 1.05, 2.0, 1e30])
+    ulps = np.array([1.0, 2.0, 5.0, 0.5, 3.0, 7.0, 4.0, 9.0])
+    ulps[2] = np.nan
+    found = audit.Audit("relu", "torch", "float32", xs, xs, ulps, [], [])
+    # 1 and 1.05 share the bin (10^-0.53, 10^0.18]; 2, 2.5 and 3 lie in the next.
+    assert audit.error_series(found) == {"positive": [[1.05, 7.0], [2.0, 4.0], [1e30, 9.0]], "negative": [[2.5, 2.0]]}
+    found = audit.Audit("relu", "torch", "float64", xs, xs, ulps, [], [], confirmed={1.0: 0.5, 1.05: None, -2.0: 3.0})
+    assert audit.error_series(found) == {"positive": [[1.0, 0.5]], "negative": [[2.0, 3.0]]}
