@@ -343,3 +343,50 @@ def test_results_that_cannot_be_read_say_why(tmp_path):
     # 13 problems: an empty claims list, and each of provenance's twelve fields missing
     many = refused(json.dumps({"schema": SCHEMA, "provenance": {}, "claims": []}))
     assert "does not follow" in many and many.endswith(" (and 10 more)") and many.count("; ") == 2
+
+
+def test_the_progress_line_counts_finished_tests_and_names_each_ones_claim():
+    import io
+    from types import SimpleNamespace as NS
+
+    from reports.cli import Progress
+
+    def item(nodeid, claim):
+        return NS(nodeid=nodeid, get_closest_marker=lambda name: NS(args=(claim,)) if claim else None)
+
+    stream = io.StringIO()
+    progress = Progress(stream)
+    progress.pytest_collection_finish(NS(items=[item("t::a", "S01"), item("t::b", None)]))
+    for when in ("setup", "call"):
+        progress.pytest_runtest_logreport(NS(when=when, nodeid="t::a"))
+    assert stream.getvalue() == ""  # a test is done at its teardown
+    progress.pytest_runtest_logreport(NS(when="teardown", nodeid="t::a"))
+    progress.pytest_runtest_logreport(NS(when="teardown", nodeid="t::b"))
+    progress.pytest_sessionfinish()
+    assert stream.getvalue() == "\r\x1b[K[1/2] S01: a\r\x1b[K[2/2] instruments: b\r\x1b[K"
+    progress.pytest_xdist_node_collection_finished(None, ["x"] * 7)  # a worker's collection
+    assert progress.total == 7
+
+
+def test_verify_hands_pytest_the_profile_workers_seed_and_claims(monkeypatch, tmp_path):
+    import os
+
+    import pytest as pytest_module
+
+    from experiments.runner import SCHEDULER_ENV
+    from reports import cli
+
+    calls = []
+    monkeypatch.setattr(pytest_module, "main", lambda args, plugins: calls.append(args) or 0)
+    monkeypatch.delenv("HYPOTHESIS_PROFILE", raising=False)
+    monkeypatch.delenv(SCHEDULER_ENV, raising=False)
+    out = tmp_path / "r.json"
+    assert cli.verify("thorough", out, "tcp://h:1", 7, ["S01", "S02"], "3") == 0
+    args = calls.pop()
+    assert args[:2] == [str(cli.ROOT / "tests"), f"--rootdir={cli.ROOT}"] and f"--results={out}" in args
+    assert args[args.index("-n") : args.index("-n") + 4] == ["-n", "3", "--dist", "loadfile"]
+    assert args[-3:] == ["--hypothesis-seed=7", "--claim=S01", "--claim=S02"]
+    assert os.environ["HYPOTHESIS_PROFILE"] == "thorough" and os.environ[SCHEDULER_ENV] == "tcp://h:1"
+    assert cli.verify("ci", out, workers="0") == 0
+    args = calls.pop()
+    assert "-n" not in args and not any(a.startswith(("--hypothesis-seed", "--claim")) for a in args)
