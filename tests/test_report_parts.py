@@ -416,3 +416,14 @@ def test_report_runs_the_suite_into_a_fresh_results_file_and_reports_it(monkeypa
     monkeypatch.setattr(cli, "build_report", lambda path, out, profile: 2)
     monkeypatch.setattr(cli, "verify", lambda profile, results, *rest: results.write_text("{}") and 0)
     assert cli.main(["report", "--out", str(out)]) == 2  # the build's own error wins
+
+
+def test_the_audit_cases_default_to_every_activation_and_every_dtype():
+    from reference import frameworks
+
+    every = frameworks.adapter("numpy").activations()
+    assert audit_command.cases("numpy", [], ["float16"]) == [(n, "float16") for n in every]
+    assert audit_command.cases("torch", ["relu", "elu"], []) == [
+        (n, d) for n in ("relu", "elu") for d in ("float16", "bfloat16", "float32", "float64")
+    ]
+    assert len(audit_command.cases("numpy", [], [])) == 4 * len(every) and len(every) == 27
