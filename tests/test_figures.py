@@ -242,3 +242,100 @@ def test_each_answer_figure_reads_its_own_claims_evidence():
     results["claims"][0]["evidence"] = results["claims"][0]["evidence"][:1]  # the figure without its ranges
     jobs = page.figure_jobs(results)
     assert [cid for cid, *_ in jobs] == ["S01", "S19"] and jobs[0][2][2] == {}
+
+
+def is_reference_line(line) -> bool:
+    """An axhline: from x = 0 to 1 in axes coordinates, at one height (a predicted level carries a label)."""
+    x, y = list(line.get_xdata()), list(line.get_ydata())
+    return x == [0, 1] and y[0] == y[1]
+
+
+@pytest.fixture
+def drawn(monkeypatch) -> list[list[dict]]:
+    """What each figure drew, read from its axes as it goes to SVG: per axes its scales and lines
+    (label: x and y data), bars' heights and reference lines' heights. The SVG's text shows the words;
+    this shows that the data drawn is the data given, on the scale the caption states."""
+    seen, real = [], figures.to_svg
+
+    def capture(fig):
+        axes = []
+        for ax in fig.axes:
+            if not ax.get_lines() and not ax.patches:
+                continue  # a colour bar or an empty panel
+            lines = {}
+            for line in ax.get_lines():
+                if not is_reference_line(line):
+                    xy = ([float(v) for v in line.get_xdata()], [float(v) for v in line.get_ydata()])
+                    lines.setdefault(line.get_label(), []).append(xy)
+            axes.append(
+                {
+                    "xscale": ax.get_xscale(),
+                    "yscale": ax.get_yscale(),
+                    "lines": lines,
+                    "bars": [round(p.get_height(), 9) for p in ax.patches if type(p).__name__ == "Rectangle"],
+                    "hlines": sorted(float(line.get_ydata()[0]) for line in ax.get_lines() if is_reference_line(line)),
+                }
+            )
+        seen.append(axes)
+        return real(fig)
+
+    monkeypatch.setattr(figures, "to_svg", capture)
+    return seen
+
+
+def test_each_figure_draws_the_data_given_on_the_scale_its_caption_states(drawn):
+    curve = [[0.5, 0.4, 0.3, 0.2], [0.6, 0.5, 0.35, 0.25], [0.7, 0.6, 0.4, 0.3]]
+    figures.learning_curves({"wine": {"elu": curve}})
+    (wine,) = drawn.pop()
+    assert wine["yscale"] == "log" and wine["lines"] == {"elu": [([0.0, 10.0], [0.6, 0.35])]}  # every other step
+    assert wine["hlines"] == [0.05]  # the pre-registered target loss
+
+    rows = [{"scheme": "W = 1", "activation": "tanh", "log10_abs_dy_dW1": {"1": -0.2, "10": -5.0, "100": -9.0}}]
+    figures.decay_with_depth({"rows": rows})
+    (panel,) = drawn.pop()
+    assert panel["xscale"] == "log" and panel["lines"] == {"tanh": [([1.0, 10.0, 100.0], [-0.2, -5.0, -9.0])]}
+    assert panel["hlines"] == [pytest.approx(-323.306, abs=1e-3)]  # log10 of the smallest float64
+
+    rows = [{"activation": "sigmoid", "dtype": "float32", "numpy": 1234, "torch": None}]
+    figures.zero_depths({"rows": rows})
+    (bars,) = drawn.pop()
+    assert bars["yscale"] == "log" and bars["bars"] == [1234, 10_000]  # none drawn at the deepest depth tried
+
+    table = {"rows": [{"optimizer": "sgd", "max_pre_activation_every_10_steps": [-1.0, -0.9]}]}
+    figures.dead_relu_traces(table, {"example": {"max_pre_activation": [-0.5, 0.2], "revived_at_step": 2}})
+    first, second = drawn.pop()
+    assert first["lines"] == {"sgd": [([0.0, 10.0], [-1.0, -0.9])]} and first["hlines"] == [0.0]
+    assert list(second["lines"].values()) == [[([1.0, 2.0], [-0.5, 0.2])]]
+
+    panels = [("width 64", {"relu": [1.0, 1.1]}, "depth", "q")]
+    figures.series_panels("t", panels, logy=True)
+    (panel,) = drawn.pop()
+    assert panel["yscale"] == "log" and panel["lines"] == {"relu": [([1.0, 2.0], [1.0, 1.1])]}
+    figures.series_panels("t", panels, levels={"relu": 1.05})
+    (panel,) = drawn.pop()
+    assert panel["yscale"] == "linear" and panel["hlines"] == [1.05]
+
+    rows = [{"sigma_b": 0.05, "depth": d, "q_star": 0.01, "tanh orthogonal": 0.1 * d} for d in (10, 20)]
+    figures.jacobian_spread(rows)
+    (spread,) = drawn.pop()
+    assert spread["yscale"] == "log"
+    assert spread["lines"] == {"tanh orthogonal, sigma_b=0.05, q*=0.01": [([10.0, 20.0], [1.0, 2.0])]}
+
+    x = [-2.0, 0.0, 2.0]
+    figures.activation_panels(x, {"tanh": {"f": [-0.96, 0.0, 0.96], "df": [0.07, 1.0, 0.07]}}, {})
+    tanh = drawn.pop()[0]
+    assert tanh["lines"] == {"f(x)": [(x, [-0.96, 0.0, 0.96])], "f'(x)": [(x, [0.07, 1.0, 0.07])]}
+
+
+def test_the_audit_detail_draws_signed_x_on_a_symmetric_log_scale_and_shades_the_zero_runs(drawn):
+    series = {
+        "torch float32": {"negative": [[2.0, 3.0], [1e5, 9.0]], "positive": [[0.5, 1e300]]},
+        "numpy float64": {"negative": [[1.0, 0.0]]},
+    }
+    figures.audit_detail("gelu", "torch", series, {"float32": [[-3.0, -2.0], [2e3, 3e3]]})
+    (ax,) = drawn.pop()
+    assert ax["xscale"] == "symlog" and ax["yscale"] == "log"
+    # negative side at -|x|, past the x window (1e5) left out; errors clipped into [1e-2, ULPS_CEILING]
+    assert ax["lines"]["torch float32"] == [([-2.0, 0.5], [3.0, figures.ULPS_CEILING])]
+    assert ax["lines"]["NumPy reference"] == [([-1.0], [1e-2])]
+    assert ax["hlines"] == [4.0]  # the audit's budget
