@@ -321,6 +321,28 @@ def test_each_figure_draws_the_data_given_on_the_scale_its_caption_states(drawn)
     assert spread["yscale"] == "log"
     assert spread["lines"] == {"tanh orthogonal, sigma_b=0.05, q*=0.01": [([10.0, 20.0], [1.0, 2.0])]}
 
+    rows = [
+        {
+            "activation": a,
+            "sigma_w (torch gain)": 1.0,
+            "chi_1": chi,
+            "simulated_chi_1 width 64": 1.1,
+            "standard_error width 64": 0.1,
+        }
+        for a, chi in (("relu", 1.0), ("tanh", 1.2))
+    ]
+    figures.chi1_predicted_vs_simulated(rows)
+    (chi,) = drawn.pop()
+    assert chi["yscale"] == "log" and chi["lines"]["predicted"] == [([-0.25, 0.25], [1.0, 1.0])]
+    assert ([0.75, 1.25], [1.2, 1.2]) in [xy for v in chi["lines"].values() for xy in v]  # the second row's
+
+    grid = {"sigma_w": [[0.5, 2.0], [0.5, 2.0]], "sigma_b": [[0.0, 0.0], [1.0, 1.0]], "chi_1": [[0.5, 2.0], [0.4, 1.5]]}
+    figures.tanh_phase_diagram(
+        grid, [{"critical_sigma_w": 1.0, "sigma_b": 0.0}, {"critical_sigma_w": 1.5, "sigma_b": 1.0}]
+    )
+    phase = drawn.pop()[0]
+    assert list(phase["lines"].values()) == [[([1.0, 1.5], [0.0, 1.0])]]  # the bisected critical points
+
     x = [-2.0, 0.0, 2.0]
     figures.activation_panels(x, {"tanh": {"f": [-0.96, 0.0, 0.96], "df": [0.07, 1.0, 0.07]}}, {})
     tanh = drawn.pop()[0]
