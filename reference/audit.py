@@ -151,12 +151,9 @@ def ulps_at(value: float, ex: mpmath.mpf, info: dict) -> float | None:
     normal float of the dtype."""
     raw = theory.raw_mpf(ex)
     size = libmpf.mpf_abs(raw)
-    normal = (
-        libmpf.mpf_cmp(size, libmpf.from_float(info["tiny"]))
-        >= 0
-        >= libmpf.mpf_cmp(size, libmpf.from_float(info["max"]))
-    )
-    if not normal or not np.isfinite(value):
+    at_least_tiny = libmpf.mpf_cmp(size, libmpf.from_float(info["tiny"])) >= 0
+    at_most_max = libmpf.mpf_cmp(size, libmpf.from_float(info["max"])) <= 0
+    if not (at_least_tiny and at_most_max) or not np.isfinite(value):
         return None
     return theory.ulps_between(float(value), raw, theory.binade(raw) - info["nmant"])
 
