@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays, from_dtype
@@ -18,6 +20,12 @@ def edge_points(dtype) -> np.ndarray:
     return round_to(np.array(EDGE_POINTS + extra, dtype=np.float64), dtype)
 
 
+# The strategies below are cached: a test that calls data.draw(float_arrays(dtype)) builds the strategy
+# at every example, and Hypothesis validates each new object before drawing from it (half the time of
+# generating an example). A strategy is immutable, so one object per set of arguments draws the same.
+
+
+@cache
 def floats_of(dtype, allow_nan: bool = True, allow_infinity: bool = True) -> st.SearchStrategy:
     """Every float of dtype, its edge cases drawn often (Hypothesis also favours 0, inf, subnormals)."""
     edges = [v for v in edge_points(dtype) if (allow_infinity or np.isfinite(v))]
@@ -27,10 +35,13 @@ def floats_of(dtype, allow_nan: bool = True, allow_infinity: bool = True) -> st.
     )
 
 
+@cache
 def float_arrays(dtype, max_size: int = 12, **kwargs) -> st.SearchStrategy:
+    """Arrays of 1 to max_size floats of dtype, each drawn by floats_of."""
     return arrays(np.dtype(dtype), st.integers(1, max_size), elements=floats_of(dtype, **kwargs))
 
 
+@cache
 def params_for(name: str) -> st.SearchStrategy:
     """Valid parameters of the activation: defaults, closed endpoints and values in between."""
     fields = {}
