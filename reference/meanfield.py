@@ -182,19 +182,41 @@ def jacobian_singular_values(
 ) -> np.ndarray:
     """Singular values of the input-output Jacobian prod_l D_l W_l at one random input whose
     squared length per unit is q0 (the fixed point q*, to start in the steady state)."""
+    return jacobian_singular_values_by_depth(name, width, (depth,), sigma_w, sigma_b, seed, orthogonal, q0, **params)[
+        depth
+    ]
+
+
+def jacobian_singular_values_by_depth(
+    name: str,
+    width: int,
+    depths: tuple[int, ...],
+    sigma_w: float,
+    sigma_b: float,
+    seed: int,
+    orthogonal: bool,
+    q0: float = 1.0,
+    **params: float,
+) -> dict[int, np.ndarray]:
+    """jacobian_singular_values at each of ``depths`` from one pass through the deepest net: a
+    shallower net is the first layers of a deeper one (standard_layers), so its Jacobian is a prefix
+    of the same product, bit for bit, and the deepest net's layers are drawn once."""
     spec = get(name)
-    Ws, bs = random_layers(width, depth, sigma_w, sigma_b, seed, orthogonal)
+    Ws, bs = random_layers(width, max(depths), sigma_w, sigma_b, seed, orthogonal)
     g = torch.Generator().manual_seed(seed + 30_000)
     h = torch.randn(width, generator=g, dtype=torch.float64)
     h = (h / h.pow(2).mean().sqrt() * q0**0.5).to(DEVICE)
     J = torch.eye(width, dtype=torch.float64, device=DEVICE)
-    for W, b in zip(Ws, bs):
+    out = {}
+    for layer, (W, b) in enumerate(zip(Ws, bs), 1):
         z = (W @ h + b).requires_grad_(True)
-        out = spec.torch_f(z, **spec.bind(**params))
-        (d,) = torch.autograd.grad(out.sum(), z)
+        act = spec.torch_f(z, **spec.bind(**params))
+        (d,) = torch.autograd.grad(act.sum(), z)
         J = (d[:, None] * W) @ J
-        h = out.detach()
-    return torch.linalg.svdvals(J).cpu().numpy()
+        h = act.detach()
+        if layer in depths:
+            out[layer] = torch.linalg.svdvals(J).cpu().numpy()
+    return out
 
 
 def born_dead_fraction(

@@ -92,3 +92,14 @@ def test_jacobian_singular_values_are_those_of_the_product_of_layers(orthogonal)
         J = (derivative(name, z)[:, None] * W) @ J
         h = activation(name, z)
     np.testing.assert_allclose(np.sort(got), np.sort(np.linalg.svd(J, compute_uv=False)), rtol=1e-11)
+
+
+@pytest.mark.parametrize("orthogonal", [False, True])
+def test_the_jacobian_by_depth_is_each_shallower_nets_own_bit_for_bit(orthogonal):
+    """One pass through the deepest net gives each depth's singular values exactly as the net of that
+    depth alone does (its layers are the deeper net's first ones)."""
+    by_depth = sim.jacobian_singular_values_by_depth("tanh", WIDTH, (1, 3, DEPTH), 1.3, 0.1, SEED, orthogonal, q0=0.7)
+    assert sorted(by_depth) == [1, 3, DEPTH]
+    for depth, values in by_depth.items():
+        alone = sim.jacobian_singular_values("tanh", WIDTH, depth, 1.3, 0.1, SEED, orthogonal, q0=0.7)
+        assert np.array_equal(values, alone), depth
