@@ -63,8 +63,11 @@ def test_l01_he_gain_preserves_the_forward_variance_and_matches_torch():
     evidence.record("L01", "symbolic", key="gain", second_moment=sp.latex(second), gain=sp.latex(gain), rows=rows)
     # Simulation: width 512, depth 30, 16 seeds: E[q_30] / E[q_1] = 1 within Monte Carlo error, and
     # the scale itself: an input with (1/N)|x|^2 = 1 gives q_1 = sigma_w^2, which the gain then keeps.
-    for name, sigma_w in (("relu", math.sqrt(2)), ("leaky_relu", math.sqrt(2 / (1 + 0.01**2)))):
-        runs = np.array([sim.second_moment_by_layer(name, 512, 30, sigma_w, 0.0, s) for s in range(16)])
+    gains = {"relu": math.sqrt(2), "leaky_relu": math.sqrt(2 / (1 + 0.01**2))}
+    # Seed by seed, both activations: the layers drawn for a seed serve both before the next is drawn.
+    by_seed = [[sim.second_moment_by_layer(name, 512, 30, sw, 0.0, s) for name, sw in gains.items()] for s in range(16)]
+    for i, (name, sigma_w) in enumerate(gains.items()):
+        runs = np.array([pair[i] for pair in by_seed])
         for layer in (0, -1):
             level, level_se = mean_and_se(runs[:, layer])
             assert abs(level - sigma_w**2) <= 4 * level_se, (name, layer, level)
