@@ -275,3 +275,9 @@ def test_the_error_series_keeps_the_worst_point_of_each_log_bin_per_sign():
     assert audit.error_series(found) == {"positive": [[1.05, 7.0], [2.0, 4.0], [1e30, 9.0]], "negative": [[2.5, 2.0]]}
     found = audit.Audit("relu", "torch", "float64", xs, xs, ulps, [], [], confirmed={1.0: 0.5, 1e10: None, -2.0: 3.0})
     assert audit.error_series(found) == {"positive": [[1.0, 0.5]], "negative": [[2.0, 3.0]]}
+
+
+def test_the_sparse_float64_sweep_holds_plus_minus_40_in_steps_of_a_tenth_and_the_switches():
+    sparse = set(audit.sparse_points("float64").tolist())
+    assert {float(v) for v in np.linspace(-40, 40, 801)} <= sparse
+    assert {float(s) for s in audit.SWITCHES} | {-float(s) for s in audit.SWITCHES} <= sparse

@@ -41,6 +41,8 @@ def test_decay_with_depth_draws_a_panel_per_scheme_and_a_curve_per_activation():
     # one legend, on the last panel (every scheme draws the same activations)
     assert words.count("tanh") == 1 and words.count("sigmoid") == 1
     assert words.count("smallest float64") == 2 and words.count("depth n (layers)") == 2
+    title = "Gradient with respect to the first weight against depth (exact log-magnitude, never underflows)"
+    assert title in words and f"<title>{title}</title>" in svg  # the figure's text alternative
 
 
 def test_dead_relu_traces_name_each_optimizer_and_the_step_the_deeper_unit_comes_back():
@@ -253,7 +255,7 @@ def is_reference_line(line) -> bool:
 @pytest.fixture
 def drawn(monkeypatch) -> list[list[dict]]:
     """What each figure drew, read from its axes as it goes to SVG: per axes its scales and lines
-    (label: x and y data), bars' heights and reference lines' heights. The SVG's text shows the words;
+    (label: x and y data), bars' heights and reference lines' (height, line style). The SVG's text shows the words;
     this shows that the data drawn is the data given, on the scale the caption states."""
     seen, real = [], figures.to_svg
 
@@ -273,7 +275,11 @@ def drawn(monkeypatch) -> list[list[dict]]:
                     "yscale": ax.get_yscale(),
                     "lines": lines,
                     "bars": [round(p.get_height(), 9) for p in ax.patches if type(p).__name__ == "Rectangle"],
-                    "hlines": sorted(float(line.get_ydata()[0]) for line in ax.get_lines() if is_reference_line(line)),
+                    "hlines": sorted(
+                        (float(line.get_ydata()[0]), line.get_linestyle())
+                        for line in ax.get_lines()
+                        if is_reference_line(line)
+                    ),
                 }
             )
         seen.append(axes)
@@ -288,13 +294,13 @@ def test_each_figure_draws_the_data_given_on_the_scale_its_caption_states(drawn)
     figures.learning_curves({"wine": {"elu": curve}})
     (wine,) = drawn.pop()
     assert wine["yscale"] == "log" and wine["lines"] == {"elu": [([0.0, 10.0], [0.6, 0.35])]}  # every other step
-    assert wine["hlines"] == [0.05]  # the pre-registered target loss
+    assert wine["hlines"] == [(0.05, ":")]  # the pre-registered target loss, dotted
 
     rows = [{"scheme": "W = 1", "activation": "tanh", "log10_abs_dy_dW1": {"1": -0.2, "10": -5.0, "100": -9.0}}]
     figures.decay_with_depth({"rows": rows})
     (panel,) = drawn.pop()
     assert panel["xscale"] == "log" and panel["lines"] == {"tanh": [([1.0, 10.0, 100.0], [-0.2, -5.0, -9.0])]}
-    assert panel["hlines"] == [pytest.approx(-323.306, abs=1e-3)]  # log10 of the smallest float64
+    assert panel["hlines"] == [(pytest.approx(-323.306, abs=1e-3), ":")]  # log10 of the smallest float64
 
     rows = [{"activation": "sigmoid", "dtype": "float32", "numpy": 1234, "torch": None}]
     figures.zero_depths({"rows": rows})
@@ -304,7 +310,7 @@ def test_each_figure_draws_the_data_given_on_the_scale_its_caption_states(drawn)
     table = {"rows": [{"optimizer": "sgd", "max_pre_activation_every_10_steps": [-1.0, -0.9]}]}
     figures.dead_relu_traces(table, {"example": {"max_pre_activation": [-0.5, 0.2], "revived_at_step": 2}})
     first, second = drawn.pop()
-    assert first["lines"] == {"sgd": [([0.0, 10.0], [-1.0, -0.9])]} and first["hlines"] == [0.0]
+    assert first["lines"] == {"sgd": [([0.0, 10.0], [-1.0, -0.9])]} and first["hlines"] == [(0.0, "-")]
     assert list(second["lines"].values()) == [[([1.0, 2.0], [-0.5, 0.2])]]
 
     panels = [("width 64", {"relu": [1.0, 1.1]}, "depth", "q")]
@@ -313,7 +319,7 @@ def test_each_figure_draws_the_data_given_on_the_scale_its_caption_states(drawn)
     assert panel["yscale"] == "log" and panel["lines"] == {"relu": [([1.0, 2.0], [1.0, 1.1])]}
     figures.series_panels("t", panels, levels={"relu": 1.05})
     (panel,) = drawn.pop()
-    assert panel["yscale"] == "linear" and panel["hlines"] == [1.05]
+    assert panel["yscale"] == "linear" and panel["hlines"] == [(1.05, "--")]  # the predicted level, dashed
 
     rows = [{"sigma_b": 0.05, "depth": d, "q_star": 0.01, "tanh orthogonal": 0.1 * d} for d in (10, 20)]
     figures.jacobian_spread(rows)
@@ -360,4 +366,4 @@ def test_the_audit_detail_draws_signed_x_on_a_symmetric_log_scale_and_shades_the
     # negative side at -|x|, past the x window (1e5) left out; errors clipped into [1e-2, ULPS_CEILING]
     assert ax["lines"]["torch float32"] == [([-2.0, 0.5], [3.0, figures.ULPS_CEILING])]
     assert ax["lines"]["NumPy reference"] == [([-1.0], [1e-2])]
-    assert ax["hlines"] == [4.0]  # the audit's budget
+    assert ax["hlines"] == [(4.0, "--")]  # the audit's budget

@@ -333,3 +333,8 @@ def test_claim_option_runs_one_claims_tests_only(tmp_path):
     # The whole suite was collected, simulations included: provenance says where they would run.
     device = json.loads(out.read_text())["provenance"]["simulation_device"]
     assert device == ("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def test_the_plugin_is_registered_under_its_name(pytestconfig):
+    """-p no:activation-claims turns it off, and other plugins find it by this name."""
+    assert type(pytestconfig.pluginmanager.get_plugin("activation-claims")).__name__ == "ClaimsPlugin"

@@ -642,3 +642,10 @@ def test_the_provenance_table_lists_every_field_and_every_package(small_results,
     rows = re.findall(r"<tr><td>([^<]+)</td><td>", section)
     expected = [k for k in prov if k != "packages"] + [f"package {name}" for name in prov["packages"]]
     assert rows == expected
+
+
+def test_the_page_names_and_links_the_answer_it_checks(page):
+    from reports.ledger import load
+
+    source = load().sources["answer-24468"]
+    assert f'<a href="{html.escape(source["url"])}">{html.escape(source["title"])}</a>' in page

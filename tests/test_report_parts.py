@@ -211,7 +211,7 @@ def test_a_formula_is_set_inline_as_a_block_or_as_source_by_its_length():
     from reports.page import LONG_FORMULA, UNSETTABLE_FORMULA, value_html
 
     short, long, huge = r"\frac{1}{4}", r"\frac{1}{4} + " + "x" * LONG_FORMULA, "\\" + "x" * UNSETTABLE_FORMULA
-    assert value_html(short).startswith("<math") and 'display="block"' not in value_html(short)
+    assert value_html(short).startswith("<math") and 'display="inline"' in value_html(short)
     assert value_html(long).startswith("<math") and 'display="block"' in value_html(long)
     assert value_html(huge) == f'<pre class="constant">{huge}</pre>'
 
@@ -427,3 +427,12 @@ def test_the_audit_cases_default_to_every_activation_and_every_dtype():
         (n, d) for n in ("relu", "elu") for d in ("float16", "bfloat16", "float32", "float64")
     ]
     assert len(audit_command.cases("numpy", [], [])) == 4 * len(every) and len(every) == 27
+
+
+def test_a_claims_tests_are_listed_by_node_id():
+    from reports.ledger import load
+    from reports.results import claim_record
+
+    tests = [{"nodeid": f"t::{n}", "outcome": "passed", "duration_s": 0.0, "examples": None} for n in "cab"]
+    record = claim_record(load()["S17"], tests, [])
+    assert [t["nodeid"] for t in record["tests"]] == ["t::a", "t::b", "t::c"] and record["reproduced"] is True
