@@ -4,6 +4,7 @@ import numpy as np
 import sympy as sp
 import torch.nn.functional as F
 
+from registry.numeric import two_product, two_sum
 from registry.spec import Activation, Param
 
 
@@ -27,9 +28,23 @@ SOFTSIGN = Activation(
 )
 
 
+_SQUARE_IS_A_FLOAT = 1e140  # below it x^2 (and its Dekker split) is a float; above it b is under x^2's rounding
+
+
 def _hypot(x, b):
-    """h = sqrt(x^2 + b) without overflow (hypot), with sqrt(b) rounded once."""
-    return np.hypot(x, np.sqrt(b))
+    """h = sqrt(x^2 + b) to about half an ulp: x^2 + b as an exact double-double, its square root r
+    corrected once by the residual (x^2 + b - r^2) / 2r. hypot(x, sqrt b) rounds sqrt(b) first, and
+    squareplus' f' uses h twice: at b = 6 that was 4.6 ulps near x = 0. Above _SQUARE_IS_A_FLOAT,
+    h = |x| to the last bit, which hypot gives without overflow."""
+    a = np.abs(x)
+    near = np.minimum(a, _SQUARE_IS_A_FLOAT)
+    square, square_lo = two_product(near, near)
+    s, s_lo = two_sum(square, b)
+    s_lo = s_lo + square_lo
+    r = np.sqrt(s)
+    rr, rr_lo = two_product(r, r)
+    h = r + (((s - rr) - rr_lo) + s_lo) / (2.0 * r)
+    return np.where(a < _SQUARE_IS_A_FLOAT, h, np.hypot(x, np.sqrt(b)))
 
 
 def squareplus_f(x, b):

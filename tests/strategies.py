@@ -52,10 +52,11 @@ def params_for(name: str) -> st.SearchStrategy:
     return st.fixed_dictionaries(fields)
 
 
-def doubled_params(name: str) -> dict[str, float]:
-    """Each parameter at twice its default (validated): the fixed sweeps' second setting, where the
-    tails move (softplus's deep tail starts at x = -700/beta)."""
-    return ACTIVATIONS[name].bind(**{p.name: 2 * p.default for p in ACTIVATIONS[name].params})
+def scaled_params(name: str, factor: float) -> dict[str, float]:
+    """Each parameter at factor times its default (validated): the fixed sweeps' other settings. Twice
+    the default moves the tails (softplus's deep tail starts at x = -700/beta); one and a half times
+    it is no power of two, where beta x is not exact (softplus carries its rounding error)."""
+    return ACTIVATIONS[name].bind(**{p.name: factor * p.default for p in ACTIVATIONS[name].params})
 
 
 ACTIVATION_NAMES = tuple(ACTIVATIONS)
