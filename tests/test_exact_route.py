@@ -60,6 +60,13 @@ def test_the_overflow_threshold_is_the_midpoint_above_the_largest_float(dtype):
         assert threshold - top == theory.ulp(top, dtype) / 2
     assert theory.ulp_error(np.inf, threshold, dtype) == 0.0
     assert theory.ulp_error(float(np.finfo(dtype).max), threshold - theory.ulp(top, dtype) / 8, dtype) < 1
+    if dtype != np.float64:
+        # Just under the threshold, float64's nearest is the threshold itself, a tie that float16 and
+        # float32 send to inf: rounded as every route rounds (through float64), inf is exact there.
+        with mpmath.workprec(200):
+            under = threshold - mpmath.ldexp(1, -60)
+        assert under < threshold and float(under) == float(threshold)
+        assert theory.ulp_error(np.inf, under, dtype) == 0.0
 
 
 def fraction_ulp(exact: Fraction, dtype) -> Fraction:
