@@ -54,8 +54,9 @@ def params_for(name: str) -> st.SearchStrategy:
 
 def scaled_params(name: str, factor: float) -> dict[str, float]:
     """Each parameter at factor times its default (validated): the fixed sweeps' other settings. Twice
-    the default moves the tails (softplus's deep tail starts at x = -700/beta); one and a half times
-    it is no power of two, where beta x is not exact (softplus carries its rounding error)."""
+    the default moves the tails (softplus's deep tail starts at x = -700/beta); 1.3 times it is no
+    power of two, where beta x is rarely exact (softplus carries its rounding error, hundreds of ulps
+    of sigma(beta x) at beta x = -700 if dropped)."""
     return ACTIVATIONS[name].bind(**{p.name: factor * p.default for p in ACTIVATIONS[name].params})
 
 

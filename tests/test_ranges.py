@@ -102,3 +102,11 @@ def test_ranges_follow_the_parameters_given():
     assert (float(df.inf.value), df.inf.attained) == (0.0, False)
     assert (float(df.sup.value), df.sup.at, df.sup.attained) == (2.0, 0, True)
     assert float(theory.output_range("elu").inf.value) == -1.0
+
+
+def test_limits_at_infinity_of_a_higher_derivative_are_that_derivatives():
+    """softplus'' = sigma' and elu'' = alpha e^x on the left tend to 0 on both sides, where f' tends to
+    0 and 1: the order asked for is the one differentiated."""
+    for name in ("softplus", "elu"):
+        assert theory.limits_at_infinity(name, 1) == (0, 1)
+        assert theory.limits_at_infinity(name, 2) == (0, 0)
