@@ -32,7 +32,7 @@ _SQUARE_IS_A_FLOAT = 1e140  # below it x^2 (and its Dekker split) is a float; ab
 
 
 def _hypot(x, b):
-    """h = sqrt(x^2 + b) to about half an ulp: x^2 + b as an exact double-double, its square root r
+    """h = sqrt(x^2 + b) to about half an ulp: x^2 + b as a double-double (to about 2^-104), its root r
     corrected once by the residual (x^2 + b - r^2) / 2r. hypot(x, sqrt b) rounds sqrt(b) first, and
     squareplus' f' uses h twice: at b = 6 that was 4.6 ulps near x = 0. Above _SQUARE_IS_A_FLOAT,
     h = |x| to the last bit, which hypot gives without overflow."""
