@@ -22,7 +22,6 @@ from functools import cache
 import ml_dtypes
 import mpmath
 import numpy as np
-from mpmath.libmp import libmpf
 
 import theory
 from reference import frameworks
@@ -149,12 +148,9 @@ def ulps_at(value: float, ex: mpmath.mpf, info: dict) -> float | None:
     """|value - ex| in ulps of ex in the dtype, 2^(floor(log2 |ex|) - nmant), the difference exact and
     rounded once; None where ex (an mpmath mpf or a sympy Float, taken with all its bits) is not a
     normal float of the dtype."""
-    raw = theory.raw_mpf(ex)
-    size = libmpf.mpf_abs(raw)
-    at_least_tiny = libmpf.mpf_cmp(size, libmpf.from_float(info["tiny"])) >= 0
-    at_most_max = libmpf.mpf_cmp(size, libmpf.from_float(info["max"])) <= 0
-    if not (at_least_tiny and at_most_max) or not np.isfinite(value):
+    if not normal_in(ex, info) or not np.isfinite(value):
         return None
+    raw = theory.raw_mpf(ex)
     return theory.ulps_between(float(value), raw, theory.binade(raw) - info["nmant"])
 
 
