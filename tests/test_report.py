@@ -515,27 +515,29 @@ def test_the_kink_cell_says_jump_only_as_stated_or_differs(agrees, word):
     assert kink_word(None) == "no kink"
 
 
+def matrix_row(library: str, dtype: str, ulps: float, zero=(), nonfinite=()) -> dict:
+    """One row of an audit claim's "worst ulps" table, for sigmoid."""
+    return {
+        "activation": "sigmoid",
+        "dtype": dtype,
+        "library": library,
+        "worst_ulps": ulps,
+        "wrongly_zero": list(zero),
+        "nan_or_inf_for_finite_x": list(nonfinite),
+    }
+
+
 def test_audit_matrix_marks_wrongly_zero_and_colours_by_worst_ulps():
     from reports.page import audit_matrix, ulps_colour
-
-    def row(library, dtype, ulps, zero):
-        return {
-            "activation": "sigmoid",
-            "dtype": dtype,
-            "library": library,
-            "worst_ulps": ulps,
-            "wrongly_zero": zero,
-            "nan_or_inf_for_finite_x": [],
-        }
 
     table = {
         "kind": "table",
         "label": "worst ulps by region",
         "rows": [
-            row("torch", "float32", 1.7e7, [[16.7, 64.0]]),
-            row("numpy", "float32", 0.5, []),
-            row("torch", "float64", 2.0, []),
-            row("numpy", "float64", 2.5, []),
+            matrix_row("torch", "float32", 1.7e7, [[16.7, 64.0]]),
+            matrix_row("numpy", "float32", 0.5, []),
+            matrix_row("torch", "float64", 2.0, []),
+            matrix_row("numpy", "float64", 2.5, []),
         ],
     }
     html_text = audit_matrix({"claims": [{"id": "A01", "evidence": [table]}]})
@@ -564,6 +566,23 @@ def test_audit_matrix_marks_wrongly_zero_and_colours_by_worst_ulps():
     shades = [luminance(ulps_colour(u)[0]) for u in (0.5, 1, 10, 1e4, 1e8, 1e12, 1e16, "inf")]
     assert shades[0] == shades[1] and all(a > b for a, b in zip(shades[1:-1], shades[2:-1]))
     assert shades[-1] == shades[-2]
+
+
+def test_the_audit_matrix_marks_a_dtype_not_measured_and_is_absent_without_an_audit():
+    """A library's row without one of the dtypes another measured shows a dash there; a non-finite
+    gradient is marked; a run without audit claims has no matrix and no audit section."""
+    from reports.page import audit_matrix, audit_section
+
+    rows = [matrix_row("torch", "float16", 3.0, nonfinite=[1.0]), matrix_row("numpy", "float64", 3.0)]
+    table = {"kind": "table", "label": "worst ulps by region", "rows": rows}
+    torch_table, numpy_table = re.findall(
+        r'<table class="matrix">.*?</table>', audit_matrix({"claims": [{"id": "A05", "evidence": [table]}]}), re.S
+    )
+    assert re.findall(r"<th>(float\d+)</th>", torch_table) == ["float16", "float64"]
+    assert torch_table.count('<td class="muted">—</td>') == 1 and numpy_table.count('<td class="muted">—</td>') == 1
+    assert "NaN/∞" in torch_table and "NaN/∞" not in numpy_table
+    no_audit = {"claims": [{"id": "S01", "evidence": [{"kind": "table", "label": "exact", "rows": []}]}]}
+    assert audit_matrix(no_audit) == "" and audit_section(no_audit) == ""
 
 
 def test_every_correction_finding_and_counterexample_is_on_the_page(small_results, page):

@@ -2,7 +2,6 @@
 template's error for a missing key, the BibTeX entry, the audit command's text table, and what
 provenance says of the run's seed and command."""
 
-import re
 import sys
 
 import pytest
@@ -16,7 +15,9 @@ pytestmark = pytest.mark.instrument
 
 
 def claim(cid: str, math: str | None, float_: str | None, reproduced: bool | None, outcomes: list[str]) -> dict:
-    tests = [{"nodeid": f"t::{cid}{i}", "outcome": o} for i, o in enumerate(outcomes)]
+    tests = [
+        {"nodeid": f"t::{cid}{i}", "outcome": o, "duration_s": 0.1, "examples": None} for i, o in enumerate(outcomes)
+    ]
     return {"id": cid, "verdict": {"math": math, "float": float_}, "reproduced": reproduced, "tests": tests}
 
 
@@ -260,13 +261,11 @@ def test_latex_the_converter_cannot_parse_shows_as_source_and_an_unpaired_dollar
 
 
 def card(cid: str, **fields) -> dict:
+    """claim() with what a claim card shows besides: its quote, statement and evidence."""
     return {
-        "id": cid,
+        **claim(cid, "supported", "refuted", False, ["failed"]),
         "quote": "a <quote>",
         "statement": "x",
-        "verdict": {"math": "supported", "float": "refuted"},
-        "reproduced": False,
-        "tests": [{"nodeid": "t::a", "outcome": "failed", "duration_s": 0.1, "examples": None}],
         "evidence": [{"kind": "figure"}, {"kind": "numeric", "key": "k", "value": 1.5}],
         **fields,
     }
@@ -290,33 +289,6 @@ def test_a_claim_card_shows_its_problems_its_upstream_reports_and_its_figure():
     with_prose = claim_section(card("S01", finding="first", reason="second"), ledger, "<figure>F</figure>")
     assert with_prose.index("first") < with_prose.index("<figure>F</figure>") < with_prose.index("second")
     assert "Not reproduced" not in with_prose and "Reported upstream" not in with_prose
-
-
-def test_the_audit_matrix_marks_a_dtype_not_measured_and_is_absent_without_an_audit():
-    """A library's row without one of the dtypes another measured shows a dash there; a non-finite
-    gradient is marked; a run without audit claims has no matrix and no audit section."""
-    from reports.page import audit_matrix, audit_section
-
-    def row(library, dtype, nonfinite):
-        return {
-            "activation": "gelu",
-            "dtype": dtype,
-            "library": library,
-            "worst_ulps": 3.0,
-            "wrongly_zero": [],
-            "nan_or_inf_for_finite_x": nonfinite,
-        }
-
-    table = {"kind": "table", "label": "worst ulps by region", "rows": [row("torch", "float16", [1.0])]}
-    table["rows"].append(row("numpy", "float64", []))
-    torch_table, numpy_table = re.findall(
-        r'<table class="matrix">.*?</table>', audit_matrix({"claims": [{"id": "A05", "evidence": [table]}]}), re.S
-    )
-    assert re.findall(r"<th>(float\d+)</th>", torch_table) == ["float16", "float64"]
-    assert torch_table.count('<td class="muted">—</td>') == 1 and numpy_table.count('<td class="muted">—</td>') == 1
-    assert "NaN/∞" in torch_table and "NaN/∞" not in numpy_table
-    no_audit = {"claims": [{"id": "S01", "evidence": [{"kind": "table", "label": "exact", "rows": []}]}]}
-    assert audit_matrix(no_audit) == "" and audit_section(no_audit) == ""
 
 
 def test_results_that_cannot_be_read_say_why(tmp_path):
