@@ -83,6 +83,15 @@ def test_results_list_the_instrument_tests_apart_from_the_claims_tests(subset_ru
     assert claimed and not claimed & {t["nodeid"] for t in listed}
 
 
+def test_the_terminal_table_lists_every_claim_and_marks_unrun_ones(subset_run):
+    done = subset_run[1]
+    ids = set(load().claims)
+    lines = [line for line in done.stdout.splitlines() if line.split()[:1] and line.split()[0] in ids]
+    assert [line.split()[0] for line in lines] == list(load().claims)
+    assert any(line.startswith("S17") and line.endswith("yes") for line in lines)
+    assert any(line.startswith("S01") and line.endswith("not run") for line in lines)
+
+
 TWO_HYPOTHESIS_RUNS = """import pytest
 from hypothesis import find, given, settings
 from hypothesis import strategies as st
