@@ -34,9 +34,18 @@ WIDE_COLUMNS, FEW_ROWS = 10, 4
 UNSETTABLE_FORMULA = 400  # past this a formula is wider than a desktop page: shown as wrapped LaTeX source
 
 
+NOTHING = '<span class="muted">—</span>'
+# What a provenance field without a value means, said in words rather than as a dash.
+PROVENANCE_UNSET = {
+    "git_commit": "not a git checkout",
+    "git_dirty": "not a git checkout",
+    "simulation_device": "no simulation ran",
+}
+
+
 def badge(verdict: str | None) -> str:
     if verdict is None:
-        return '<span class="muted">—</span>'
+        return NOTHING
     return f'<span class="badge verdict-{verdict}">{html.escape(verdict)}</span>'
 
 
@@ -66,6 +75,8 @@ def value_html(value) -> str:
         cut = len(value) > 12
         shown = ", ".join(value_html(v) for v in (value[:6] if cut else value))
         return f"[{shown}, … {len(value) - 6} more]" if cut else f"[{shown}]"
+    if value is None:  # not measured or not applicable in this row: a dash, as in the matrix, not JSON's null
+        return NOTHING
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return html.escape(number(value, EVIDENCE_DIGITS))
     if isinstance(value, str) and is_constant(value):
@@ -675,8 +686,11 @@ def render(results: dict, ledger: Ledger, command: str) -> str:
     sections = "".join(claim_section(c, ledger, figs.get(c["id"], "")) for c in results["claims"])
     audit = audit_section(results, ledger)
     prov = results["provenance"]
-    prov_rows = [{"field": k, "value": v} for k, v in prov.items() if k != "packages"]
-    prov_rows += [{"field": f"package {k}", "value": v} for k, v in prov["packages"].items()]
+    prov_rows = [{"field": k, "value": PROVENANCE_UNSET.get(k) if v is None else v} for k, v in prov.items()]
+    prov_rows = [r for r in prov_rows if r["field"] != "packages"]
+    prov_rows += [
+        {"field": f"package {k}", "value": "not installed" if v is None else v} for k, v in prov["packages"].items()
+    ]
     cff = load_cff()
     source = ledger.sources.get("answer-24468", {})
     return f"""<!DOCTYPE html>

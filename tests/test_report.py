@@ -474,6 +474,8 @@ def test_numbers_on_the_page_read_as_numbers_not_reprs(small_results, page):
     assert too_precise(text) == []
     assert not re.search(r"\[\[\s*-?\d", text)  # a Python list of intervals, [[16.7, 64.0]]
     assert "example." not in text and "_ulps" not in text
+    # a Python value formatted into the page as is (a keyword argument the prose quotes, inplace=True, is code)
+    assert not re.search(r"(?<![\w=])(None|True|False|null)\b", text)
 
 
 def too_precise(text: str) -> list[str]:
@@ -566,6 +568,13 @@ def test_audit_matrix_marks_wrongly_zero_and_colours_by_worst_ulps():
     shades = [luminance(ulps_colour(u)[0]) for u in (0.5, 1, 10, 1e4, 1e8, 1e12, 1e16, "inf")]
     assert shades[0] == shades[1] and all(a > b for a, b in zip(shades[1:-1], shades[2:-1]))
     assert shades[-1] == shades[-2]
+    # The legend's swatches are the colours of the values their labels name.
+    powers = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+    legend = re.findall(r'<span style="background:(#\w+);color:(#\w+)">([^<]+)</span>', html_text)
+    assert [label for *_, label in legend] == ["≤ 1", "10²", "10⁴", "10⁸", "10¹⁶"]
+    for bg, fg, label in legend:
+        value = 1.0 if label == "≤ 1" else 10.0 ** int(label[2:].translate(powers))
+        assert (bg, fg) == ulps_colour(value), label
 
 
 def test_the_audit_matrix_marks_a_dtype_not_measured_and_is_absent_without_an_audit():
@@ -661,6 +670,9 @@ def test_the_provenance_table_lists_every_field_and_every_package(small_results,
     rows = re.findall(r"<tr><td>([^<]+)</td><td>", section)
     expected = [k for k in prov if k != "packages"] + [f"package {name}" for name in prov["packages"]]
     assert rows == expected
+    # A field without a value says what that means: this subset loads no simulation.
+    assert prov["simulation_device"] is None
+    assert "<tr><td>simulation_device</td><td>no simulation ran</td></tr>" in section
 
 
 def test_the_page_names_and_links_the_answer_it_checks(page):
@@ -668,3 +680,6 @@ def test_the_page_names_and_links_the_answer_it_checks(page):
 
     source = load().sources["answer-24468"]
     assert f'<a href="{html.escape(source["url"])}">{html.escape(source["title"])}</a>' in page
+    # CC BY-SA asks for the licence beside the attribution; the stored copy's gaps are said where it is shown
+    assert f"</a>\n({html.escape(source['license'])})" in page
+    assert html.escape(source["note"]) in page

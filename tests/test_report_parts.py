@@ -199,7 +199,8 @@ def test_the_ulps_colour_runs_through_its_stops_on_a_log_scale():
         ([[1, 2], [3, 4]], "[1, 2]; [3, 4]"),
         ({"worst_x": 1.5}, "<b>worst at x</b>: 1.5"),
         (True, "true"),
-        (None, "null"),
+        (None, '<span class="muted">—</span>'),  # not measured in that row: a dash, not JSON's null
+        ([None, 1], '[<span class="muted">—</span>, 1]'),
     ],
 )
 def test_an_evidence_value_is_shown_by_its_kind(value, shown):
@@ -408,3 +409,30 @@ def test_a_claims_tests_are_listed_by_node_id():
     tests = [{"nodeid": f"t::{n}", "outcome": "passed", "duration_s": 0.0, "examples": None} for n in "cab"]
     record = claim_record(load()["S17"], tests, [])
     assert [t["nodeid"] for t in record["tests"]] == ["t::a", "t::b", "t::c"] and record["reproduced"] is True
+
+
+@pytest.mark.parametrize(
+    ("phases", "outcome", "duration"),
+    [
+        # setup 0.4 ms, call 12.3 ms, teardown 0.2 ms: summed phase by phase, each sum kept to the millisecond
+        ([("passed", 0.0004), ("failed", 0.0123), ("passed", 0.0002)], "failed", 0.012),
+        ([("skipped", 0.0031), ("passed", 0.0007)], "skipped", 0.004),
+        ([("skipped", 0.0), ("failed", 0.25)], "failed", 0.25),
+        ([("passed", 1.2345), ("passed", 0.0), ("passed", 0.001)], "passed", 1.235),
+    ],
+)
+def test_a_tests_record_sums_its_phases_and_keeps_the_worst_outcome(phases, outcome, duration):
+    from types import SimpleNamespace
+
+    recorder = SimpleNamespace(ran={})
+    for when, (result, seconds) in zip(("setup", "call", "teardown"), phases):
+        report = SimpleNamespace(
+            nodeid="t.py::x",
+            when=when,
+            duration=seconds,
+            failed=result == "failed",
+            skipped=result == "skipped",
+            passed=result == "passed",
+        )
+        plugin.ClaimsPlugin.pytest_runtest_logreport(recorder, report)
+    assert recorder.ran == {"t.py::x": {"nodeid": "t.py::x", "outcome": outcome, "duration_s": duration}}
