@@ -6,6 +6,7 @@ order backprop uses, so float underflow happens where it happens in a framework.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,6 +16,7 @@ from reference.numpy_ops import activation, derivative
 from registry import as_float_array, get, round_to
 
 SLOPE_BLOCK_ELEMENTS = 1 << 20  # f' values computed per call: 8 MiB of float64
+PRODUCT_BLOCK_ELEMENTS = 1 << 20  # factors multiplied per accumulate call
 
 
 @dataclass(frozen=True)
@@ -120,7 +122,12 @@ def _check_prefix(n: int, depth: int) -> int:
 
 
 def _product(xin: np.ndarray, factors) -> ChainGradient:
-    """The factors multiplied in order in xin's dtype, with the sign and log-magnitude beside."""
+    """The factors multiplied in order in xin's dtype, with the sign and log-magnitude beside.
+
+    A block of factors at a time: ufunc.accumulate runs along its axis one step after another, each
+    step rounded, so it multiplies (and sums the logs) in the order and with the roundings of a loop
+    over the factors, without the loop's Python overhead per factor (most of the time of a chain of
+    one input, whose factors are single numbers)."""
     first = next(factors)
     value = np.array(first, dtype=xin.dtype)
     sign = np.sign(first, dtype=np.float64)
@@ -128,20 +135,23 @@ def _product(xin: np.ndarray, factors) -> ChainGradient:
     # logs join the sum in turn, so that log W_i and log f'(z_{i-1}) meet while the sum is small
     # (at a fixed point where W f' = 1 they cancel exactly, as the product does).
     weight_sign = 1.0
+    rows = max(1, PRODUCT_BLOCK_ELEMENTS // max(1, value.size))
     with np.errstate(divide="ignore"):  # log(0) = -inf is the exact answer for a zero factor
         log_abs = np.log(np.abs(first, dtype=np.float64))
         with np.errstate(over="ignore"):  # a product past the dtype's range is inf, as IEEE rounds it
-            for fac in factors:
-                value *= fac
-                if np.ndim(fac) == 0:
-                    weight_sign *= float(np.sign(fac))
-                    log_abs += np.log(np.abs(np.float64(fac)))
-                    continue
-                wide = fac.astype(np.float64, copy=False)
-                sign *= np.sign(wide)
-                log_abs += np.log(np.abs(wide))
+            while block := list(itertools.islice(factors, rows)):
+                stacked = np.empty((len(block) + 1, *value.shape), dtype=value.dtype)
+                stacked[0] = value
+                for i, f in enumerate(block, 1):  # a weight fills its row, a factor per input is copied in
+                    stacked[i] = f
+                value = np.multiply.accumulate(stacked, axis=0)[-1, ...]
+                wide = stacked[1:].astype(np.float64)
+                log_abs = np.add.accumulate(np.concatenate([log_abs[None], np.log(np.abs(wide))]), axis=0)[-1, ...]
+                scalar = np.array([f.ndim == 0 for f in block])  # the weights (numpy scalars), apart
+                weight_sign *= float(np.prod(np.sign(np.array([f for f in block if f.ndim == 0], np.float64))))
+                sign = sign * np.prod(np.sign(wide[~scalar]), axis=0)
     sign *= weight_sign
-    return ChainGradient(value, sign, log_abs)
+    return ChainGradient(value, sign, log_abs[()])  # [()]: a scalar for one input, as the loop left it
 
 
 def torch_chain_gradient(
