@@ -107,8 +107,9 @@ def test_the_worst_confirmed_error_of_a_region_is_its_largest_with_the_nearer_to
     assert audit.worst_confirmed(found) == (1.0, 9.0)
 
 
-def fake_framework(monkeypatch, zero_on):
-    """A framework whose f' is exactly 0 on the given closed intervals and 1 elsewhere (f' = 1)."""
+def fake_framework(monkeypatch, zero_on, nonfinite_at=()):
+    """A framework whose f' is exactly 0 on the given closed intervals, NaN, inf and -inf in turn at
+    the points nonfinite_at, and 1 elsewhere (f' = 1)."""
 
     def values(name, xs, dtype, library):
         assert library == "torch", library  # every caller below audits torch: the name must reach here
@@ -116,6 +117,8 @@ def fake_framework(monkeypatch, zero_on):
         out = np.ones_like(xs)
         for lo, hi in zero_on:
             out[(xs >= lo) & (xs <= hi)] = 0.0
+        for i, at in enumerate(nonfinite_at):
+            out[xs == at] = (np.nan, np.inf, -np.inf)[i % 3]
         return out
 
     monkeypatch.setattr(audit, "library_values", values)
@@ -144,6 +147,18 @@ def test_a_run_that_ends_next_to_the_last_sweep_point_is_refined_against_that_po
     xs = np.arange(10.0, 30.0, 2.0)  # ..., 20, 22, 24, 26, 28: the run is 22 to 26; its right neighbour 28 is last
     found = audit.screen("sigmoid", "torch", dtype, xs=xs)
     assert found.zero_intervals == [[21.0, 27.0]] and found.edges_exact
+
+
+def test_a_non_finite_gradient_at_a_finite_x_is_listed_the_first_ten_in_sweep_order(monkeypatch):
+    xs = np.arange(-20.0, 20.0, 0.5)
+    bad = [-7.5, 3.0, -12.0, 0.5, 9.0, -1.0, 11.5, 2.0, -19.5, 15.0, 19.5, 4.0]  # twelve: NaN, inf, -inf in turn
+    fake_framework(monkeypatch, [], nonfinite_at=bad)
+    found = audit.screen("sigmoid", "torch", "float64", xs=xs)
+    assert found.nonfinite == sorted(bad)[:10]
+    assert np.isnan(found.ulps[np.isin(xs, bad)]).all() and (found.ulps[~np.isin(xs, bad)] == 0).all()
+    assert found.zero_intervals == []
+    fake_framework(monkeypatch, [])
+    assert audit.screen("sigmoid", "torch", "float64", xs=xs).nonfinite == []
 
 
 def test_a_hole_next_to_an_interval_end_is_reported_not_hidden(monkeypatch):

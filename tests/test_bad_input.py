@@ -117,3 +117,20 @@ def test_an_activation_torch_lacks_is_a_value_error_listing_the_ones_it_has():
     with pytest.raises(ValueError) as err:
         reference.torch_activation("squareplus", torch.zeros(2))
     assert str(err.value) == f"torch has no op for squareplus; it has: {having}"
+
+
+@pytest.mark.parametrize(
+    ("sides", "valid"), [("+-", True), ("-+", True), ("++", True), ("", True), ("+", False), ("-*", False)]
+)
+def test_kink_sides_take_one_plus_or_minus_per_kink(sides, valid):
+    """hardtanh has two kinks: kink_sides is empty (the left side at each) or one '-' or '+' per kink."""
+    from dataclasses import replace
+
+    hardtanh = ACTIVATIONS["hardtanh"]
+    if valid:
+        entry = replace(hardtanh, kink_sides=sides)
+        assert [entry.side_at(k) for k in entry.kinks] == list(sides or "--")
+        return
+    with pytest.raises(ValueError) as refused:
+        replace(hardtanh, kink_sides=sides)
+    assert str(refused.value) == f"hardtanh: kink_sides needs one '-' or '+' per kink (-1.0, 1.0), got {sides!r}"

@@ -31,6 +31,34 @@ def test_one_chunk_and_sixteen_chunks_agree_with_the_audit_sweep():
     assert whole["worst_ulps"] == pieces["worst_ulps"] > 1000
 
 
+def chunk(index: int, zero: list, worst: float | None = None, nonfinite: list | None = None) -> dict:
+    """run_chunk's output for a synthetic chunk: zero runs as [first key, last key, first x, last x]."""
+    bad = nonfinite or []
+    return {
+        "index": index,
+        "points": 10,
+        "worst_ulps": worst,
+        "worst_x": None if worst is None else float(index),
+        "zero": zero,
+        "nonfinite": len(bad),
+        "nan_or_inf_for_finite_x": bad,
+    }
+
+
+def test_merge_joins_runs_only_where_keys_meet_across_a_chunk_edge():
+    chunks = [
+        chunk(2, [[20, 29, 2.0, 2.9]], worst=3.0, nonfinite=[2.5] * 6),  # out of order: merge sorts by index
+        chunk(0, [[1, 3, 0.1, 0.3], [8, 9, 0.8, 0.9]], worst=1.0),
+        chunk(1, [[10, 19, 1.0, 1.9]], worst=7.0, nonfinite=[1.5] * 6),
+        chunk(3, [[31, 32, 3.1, 3.2]]),  # key 30 is not zero: the run from chunk 0 to 2 ends at 29
+    ]
+    merged = exhaustive.merge(chunks)
+    assert merged["wrongly_zero"] == [[0.1, 0.3], [0.8, 2.9], [3.1, 3.2]]
+    assert (merged["chunks"], merged["points"], merged["nonfinite"]) == (4, 40, 12)
+    assert (merged["worst_ulps"], merged["worst_x"]) == (7.0, 1.0)
+    assert merged["nan_or_inf_for_finite_x"] == [1.5] * 6 + [2.5] * 4  # the first ten, in sweep order
+
+
 def test_a_sweep_cut_short_resumes_from_its_state_and_ends_as_an_uncut_one(tmp_path):
     state = tmp_path / "state.json"
     calls = []
