@@ -436,3 +436,32 @@ def test_a_tests_record_sums_its_phases_and_keeps_the_worst_outcome(phases, outc
         )
         plugin.ClaimsPlugin.pytest_runtest_logreport(recorder, report)
     assert recorder.ran == {"t.py::x": {"nodeid": "t.py::x", "outcome": outcome, "duration_s": duration}}
+
+
+@pytest.mark.parametrize(
+    ("url", "short", "text"),
+    [
+        ("https://github.com/pytorch/pytorch/issues/195681", False, "pytorch/pytorch#195681"),
+        ("https://github.com/jax-ml/jax/pull/4242", False, "jax-ml/jax#4242"),
+        ("https://github.com/jax-ml/jax/pull/4242", True, "#4242"),
+        ("https://discuss.pytorch.org/t/elu-grad/17", False, "discuss.pytorch.org"),  # not a GitHub thread: its host
+    ],
+)
+def test_an_upstream_link_names_its_thread_or_its_host(url, short, text):
+    from reports.page import upstream_links
+
+    assert upstream_links((url,), short=short) == f'<a href="{url}"><code>{text}</code></a>'
+
+
+def test_a_file_written_atomically_gets_the_permissions_the_umask_gives_a_new_file(tmp_path):
+    import os
+
+    from reports.results import write_atomically
+
+    for umask, mode in ((0o022, 0o644), (0o077, 0o600), (0o002, 0o664)):
+        before = os.umask(umask)
+        try:
+            write_atomically(tmp_path / "index.html", "page")
+        finally:
+            os.umask(before)
+        assert (tmp_path / "index.html").stat().st_mode & 0o7777 == mode, oct(umask)
