@@ -189,6 +189,8 @@ def test_each_literature_figure_reads_its_own_claims_evidence():
         ("all at sigma_w = sqrt 2", {"elu": [0.3, 0.6], "relu": [0.5, 0.5]}),
     ]
     assert l06[0][0]["tanh orthogonal"] == 0.2
+    # series_panels draws each series at x = 1, 2, ...: the layer; each panel's x axis says so
+    assert all("layer" in panel[2] for panel in l01[1] + l04[1] + l05[1])
     drawn = page.draw(jobs, workers=1)
     assert sorted(drawn) == ["L01", "L03", "L04", "L05", "L06"] and drawn["L03"].count("<figure") == 2
     assert all(block.count("<svg") == block.count("<figcaption>") >= 1 for block in drawn.values())
