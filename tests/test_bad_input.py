@@ -77,9 +77,10 @@ def test_non_integer_or_bool_depth_is_a_type_error(depth):
 
 
 def test_chain_with_no_layer_or_mismatched_biases_is_a_value_error():
-    with pytest.raises(ValueError, match="depth >= 1"):
+    # Each message names the argument as the caller passed it (W, b) and what it must hold.
+    with pytest.raises(ValueError, match="^the chain needs depth >= 1: W must hold at least one weight$"):
         reference.chain_gradient("tanh", np.array([1.0]), [], [])
-    with pytest.raises(ValueError, match="one entry per layer"):
+    with pytest.raises(ValueError, match="^W and b must have one entry per layer, got 2 and 1$"):
         reference.chain_gradient("tanh", np.array([1.0]), [1.0, 2.0], [0.0])
     with pytest.raises(ValueError, match="one entry per layer"):
         reference.torch_chain_gradient("tanh", [1.0], [1.0, 2.0], [0.0])
