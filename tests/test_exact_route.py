@@ -60,6 +60,10 @@ def test_the_overflow_threshold_is_the_midpoint_above_the_largest_float(dtype):
         assert threshold - top == theory.ulp(top, dtype) / 2
     assert theory.ulp_error(np.inf, threshold, dtype) == 0.0
     assert theory.ulp_error(float(np.finfo(dtype).max), threshold - theory.ulp(top, dtype) / 8, dtype) < 1
+    # One side infinite and the other not, or the two infinities of opposite signs: infinitely wrong.
+    assert theory.ulp_error(float(np.finfo(dtype).max), threshold, dtype) == np.inf
+    assert theory.ulp_error(np.inf, top, dtype) == np.inf
+    assert theory.ulp_error(-np.inf, threshold, dtype) == np.inf
     if dtype != np.float64:
         # Just under the threshold, float64's nearest is the threshold itself, a tie that float16 and
         # float32 send to inf: rounded as every route rounds (through float64), inf is exact there.
@@ -107,6 +111,13 @@ def test_ulp_error_is_the_rational_distance_in_ulps_rounded_once(dtype, computed
     except OverflowError:  # correctly rounded, the count of ulps is past float64's largest
         want = float("inf")
     assert theory.ulp_error(computed, exact_mpf, dtype) == want
+
+
+@pytest.mark.parametrize("value", [mpmath.inf, -mpmath.inf, mpmath.nan])
+def test_only_a_finite_value_has_an_ulp(value):
+    with pytest.raises(ValueError) as refused:
+        theory.ulp(value, np.float32)
+    assert str(refused.value) == f"ulp of {value}: only a finite value has one"
 
 
 def test_remembered_values_keep_the_callers_precision():
