@@ -113,6 +113,16 @@ def test_ulp_error_is_the_rational_distance_in_ulps_rounded_once(dtype, computed
     assert theory.ulp_error(computed, exact_mpf, dtype) == want
 
 
+@pytest.mark.parametrize("value", [0.1, -3.0, 2.0**-1074, 1.7976931348623157e308, np.float32(0.1)])
+def test_a_float_is_read_exactly_and_measured_as_its_mpf(value):
+    """raw_mpf takes a float as it is, at any working precision; its ulp is that of the same value as an mpf."""
+    with mpmath.workprec(10):  # mpf(value) would round 0.1 to 10 bits here
+        sign, man, exp, _ = mp.raw_mpf(value)
+    assert (-1) ** sign * Fraction(man) * Fraction(2) ** exp == Fraction(float(value))
+    for dtype in (np.float16, np.float32, np.float64):
+        assert theory.ulp(value, dtype) == theory.ulp(mpmath.mpf(float(value)), dtype)
+
+
 @pytest.mark.parametrize("value", [mpmath.inf, -mpmath.inf, mpmath.nan])
 def test_only_a_finite_value_has_an_ulp(value):
     with pytest.raises(ValueError) as refused:
