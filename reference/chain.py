@@ -15,8 +15,9 @@ import torch
 from reference.numpy_ops import activation, derivative
 from registry import as_float_array, get, round_to
 
-SLOPE_BLOCK_ELEMENTS = 1 << 20  # f' values computed per call: 8 MiB of float64
-PRODUCT_BLOCK_ELEMENTS = 1 << 20  # factors multiplied per accumulate call
+SLOPE_BLOCK_ELEMENTS = 1 << 14  # f' values per call: 128 KiB of float64, in cache for the kernel's passes
+PRODUCT_BLOCK_ELEMENTS = 1 << 16  # factors times inputs multiplied per accumulate call
+FEW_INPUTS = 64  # up to this many inputs the factors are multiplied a block at a time
 
 
 @dataclass(frozen=True)
@@ -124,10 +125,11 @@ def _check_prefix(n: int, depth: int) -> int:
 def _product(xin: np.ndarray, factors) -> ChainGradient:
     """The factors multiplied in order in xin's dtype, with the sign and log-magnitude beside.
 
-    A block of factors at a time: ufunc.accumulate runs along its axis one step after another, each
-    step rounded, so it multiplies (and sums the logs) in the order and with the roundings of a loop
-    over the factors, without the loop's Python overhead per factor (most of the time of a chain of
-    one input, whose factors are single numbers)."""
+    For a few inputs, a block of factors at a time: ufunc.accumulate steps along its axis in order,
+    each step rounded, so it multiplies (and sums the logs) as the loop over the factors does, bit for
+    bit, without the loop's Python overhead per factor, which is nearly all of a chain of one input's
+    time. For many inputs the loop's in-place passes are the cheaper (accumulate would copy each
+    factor into a block and keep every partial product)."""
     first = next(factors)
     value = np.array(first, dtype=xin.dtype)
     sign = np.sign(first, dtype=np.float64)
@@ -135,11 +137,21 @@ def _product(xin: np.ndarray, factors) -> ChainGradient:
     # logs join the sum in turn, so that log W_i and log f'(z_{i-1}) meet while the sum is small
     # (at a fixed point where W f' = 1 they cancel exactly, as the product does).
     weight_sign = 1.0
-    rows = max(1, PRODUCT_BLOCK_ELEMENTS // max(1, value.size))
     with np.errstate(divide="ignore"):  # log(0) = -inf is the exact answer for a zero factor
         log_abs = np.log(np.abs(first, dtype=np.float64))
         with np.errstate(over="ignore"):  # a product past the dtype's range is inf, as IEEE rounds it
-            while block := list(itertools.islice(factors, rows)):
+            if value.size > FEW_INPUTS:
+                for fac in factors:
+                    value *= fac
+                    if np.ndim(fac) == 0:
+                        weight_sign *= float(np.sign(fac))
+                        log_abs += np.log(np.abs(np.float64(fac)))
+                        continue
+                    wide = fac.astype(np.float64, copy=False)
+                    sign *= np.sign(wide)
+                    log_abs += np.log(np.abs(wide))
+            rows = PRODUCT_BLOCK_ELEMENTS // max(1, value.size)
+            while block := list(itertools.islice(factors, rows)):  # nothing left after the loop above
                 stacked = np.empty((len(block) + 1, *value.shape), dtype=value.dtype)
                 stacked[0] = value
                 for i, f in enumerate(block, 1):  # a weight fills its row, a factor per input is copied in
