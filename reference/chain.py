@@ -150,18 +150,20 @@ def _product(xin: np.ndarray, factors) -> ChainGradient:
                     wide = fac.astype(np.float64, copy=False)
                     sign *= np.sign(wide)
                     log_abs += np.log(np.abs(wide))
-            rows = PRODUCT_BLOCK_ELEMENTS // max(1, value.size)
-            while block := list(itertools.islice(factors, rows)):  # nothing left after the loop above
-                stacked = np.empty((len(block) + 1, *value.shape), dtype=value.dtype)
-                stacked[0] = value
-                for i, f in enumerate(block, 1):  # a weight fills its row, a factor per input is copied in
-                    stacked[i] = f
-                value = np.multiply.accumulate(stacked, axis=0)[-1, ...]
-                wide = stacked[1:].astype(np.float64)
-                log_abs = np.add.accumulate(np.concatenate([log_abs[None], np.log(np.abs(wide))]), axis=0)[-1, ...]
-                scalar = np.array([f.ndim == 0 for f in block])  # the weights (numpy scalars), apart
-                weight_sign *= float(np.prod(np.sign(np.array([f for f in block if f.ndim == 0], np.float64))))
-                sign = sign * np.prod(np.sign(wide[~scalar]), axis=0)
+            else:
+                rows = max(1, PRODUCT_BLOCK_ELEMENTS // max(1, value.size))
+                while block := list(itertools.islice(factors, rows)):
+                    stacked = np.empty((len(block) + 1, *value.shape), dtype=value.dtype)
+                    stacked[0] = value
+                    for i, f in enumerate(block, 1):  # a weight fills its row, a factor per input is copied in
+                        stacked[i] = f
+                    value = np.multiply.accumulate(stacked, axis=0)[-1, ...]
+                    wide = stacked[1:].astype(np.float64)
+                    logs = np.concatenate([log_abs[None], np.log(np.abs(wide))])
+                    log_abs = np.add.accumulate(logs, axis=0)[-1, ...]
+                    weight = np.array([np.ndim(f) == 0 for f in block])  # the weights' signs join apart
+                    weight_sign *= float(np.prod(np.sign(wide[weight].reshape(-1)[:: max(1, value.size)])))
+                    sign = sign * np.prod(np.sign(wide[~weight]), axis=0)
     sign *= weight_sign
     return ChainGradient(value, sign, log_abs[()])  # [()]: a scalar for one input, as the loop left it
 

@@ -686,8 +686,9 @@ def render(results: dict, ledger: Ledger, command: str) -> str:
     sections = "".join(claim_section(c, ledger, figs.get(c["id"], "")) for c in results["claims"])
     audit = audit_section(results, ledger)
     prov = results["provenance"]
-    prov_rows = [{"field": k, "value": PROVENANCE_UNSET.get(k) if v is None else v} for k, v in prov.items()]
-    prov_rows = [r for r in prov_rows if r["field"] != "packages"]
+    prov_rows = [
+        {"field": k, "value": PROVENANCE_UNSET.get(k) if v is None else v} for k, v in prov.items() if k != "packages"
+    ]
     prov_rows += [
         {"field": f"package {k}", "value": "not installed" if v is None else v} for k, v in prov["packages"].items()
     ]
