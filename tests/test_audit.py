@@ -220,6 +220,10 @@ def test_the_exhaustive_audit_command_sweeps_every_float_and_agrees_with_the_aud
     swept = audit.run("sigmoid", "torch", "float16")
     assert row["points"] == 63_488 and row["wrongly_zero"] == swept.zero_intervals
     assert row["worst_ulps"] == pytest.approx(audit.summarize(swept)["worst_ulps"], abs=1e-3)
+    # --state keeps the sweep's chunks, so that a sweep cut short resumes: the command hands it on.
+    state = tmp_path / "sigmoid16.json"
+    assert main([*argv, "--state", str(state)]) == 0
+    assert json.loads(state.read_text())["header"]["activation"] == "sigmoid"
 
 
 @pytest.mark.parametrize(

@@ -94,6 +94,13 @@ def test_bibtex_names_people_family_name_first_and_bodies_in_braces():
     preferred = bibtex({**cff, "preferred-citation": {"title": "The Paper", "year": 2024, "authors": [{"name": "P"}]}})
     assert preferred.startswith("@software{thepaper2024,\n") and "  title = {{The Paper}}" in preferred
     assert "  author = {{P}}" in preferred and "  version = {1.2}" in preferred
+    # A preferred citation without its own url links the project's repository, else the project's url;
+    # with neither there is no url line.
+    paper = {"title": "The Paper", "year": 2024, "authors": [{"name": "P"}]}
+    site = {k: v for k, v in cff.items() if k != "repository-code"} | {"url": "https://example.org/site"}
+    assert "  url = {https://example.org/tool}" in bibtex({**cff, "preferred-citation": paper})
+    assert "  url = {https://example.org/site}" in bibtex({**site, "preferred-citation": paper})
+    assert "url" not in bibtex({k: v for k, v in site.items() if k != "url"} | {"preferred-citation": paper})
 
 
 def test_the_audit_table_pads_columns_and_writes_a_dash_for_what_was_not_measured():
@@ -465,3 +472,13 @@ def test_a_file_written_atomically_gets_the_permissions_the_umask_gives_a_new_fi
         finally:
             os.umask(before)
         assert (tmp_path / "index.html").stat().st_mode & 0o7777 == mode, oct(umask)
+
+
+def test_the_terminal_summary_says_where_ledger_and_tests_disagree_in_red():
+    from types import SimpleNamespace
+
+    lines = []
+    reporter = SimpleNamespace(write_line=lambda text, **style: lines.append((text, style)))
+    run = SimpleNamespace(late_errors=["claim X02 has no test"], results=None)
+    plugin.ClaimsPlugin.pytest_terminal_summary(run, reporter, 1, None)
+    assert lines == [("claims ledger and tests disagree: claim X02 has no test", {"red": True})]
