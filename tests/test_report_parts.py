@@ -91,12 +91,12 @@ def test_bibtex_names_people_family_name_first_and_bodies_in_braces():
     assert entry.startswith("@software{atool2025,\n")
     assert "  author = {Doe, Jane and Roe and {The Team}},\n" in entry
     assert "  year = {2025}" in entry and "  url = {https://example.org/tool}" in entry and "doi" not in entry
-    preferred = bibtex({**cff, "preferred-citation": {"title": "The Paper", "year": 2024, "authors": [{"name": "P"}]}})
+    paper = {"title": "The Paper", "year": 2024, "authors": [{"name": "P"}]}
+    preferred = bibtex({**cff, "preferred-citation": paper})
     assert preferred.startswith("@software{thepaper2024,\n") and "  title = {{The Paper}}" in preferred
     assert "  author = {{P}}" in preferred and "  version = {1.2}" in preferred
     # A preferred citation without its own url links the project's repository, else the project's url;
     # with neither there is no url line.
-    paper = {"title": "The Paper", "year": 2024, "authors": [{"name": "P"}]}
     site = {k: v for k, v in cff.items() if k != "repository-code"} | {"url": "https://example.org/site"}
     assert "  url = {https://example.org/tool}" in bibtex({**cff, "preferred-citation": paper})
     assert "  url = {https://example.org/site}" in bibtex({**site, "preferred-citation": paper})
