@@ -15,6 +15,7 @@ import numpy as np
 import tomllib
 import torch
 
+from experiments.allocator import retain_freed_memory
 from registry import get
 from theory.gaussian import moment
 
@@ -100,17 +101,18 @@ def forward(params: list[torch.Tensor], x: torch.Tensor, activation: str) -> tor
 
     Units run along rows and samples along columns, h (S, units, n): each layer is W h + b, a
     batched product whose long side is the sample axis, which MKL runs about twice as fast as
-    h W with the short side last. The activation is torch's in-place op where there is one: its
-    backward takes f' from the output instead of recomputing it (elu: f + alpha, no second exp,
-    within alpha eps of alpha e^x; tests/test_routes_agree.py). Overwriting W h + b is safe, as
-    neither the product's nor the sum's backward needs that tensor.
+    h W with the short side last. The bias is added to the product in place (no new tensor of the
+    layer's size, the same sums bit for bit), and the activation is torch's in-place op where there
+    is one: its backward takes f' from the output instead of recomputing it (elu: f + alpha, no
+    second exp, within alpha eps of alpha e^x; tests/test_routes_agree.py). Overwriting W h and
+    W h + b is safe, as neither the product's nor the sum's backward needs that tensor.
     """
     spec = get(activation)
     bound = spec.bind()
     act = spec.torch_inplace or spec.torch_f
     h = x.T  # (features, n): the first product folds the seeds into one matrix product
     for i in range(0, len(params), 2):
-        h = torch.matmul(params[i], h) + params[i + 1]
+        h = torch.matmul(params[i], h).add_(params[i + 1])
         if i + 2 < len(params):
             h = act(h, **bound)
     return h
@@ -134,6 +136,7 @@ class CellResult:
 
 def train_cell(dataset: str, activation: str, seeds: list[int], spec: dict | None = None) -> CellResult:
     """Train all seeds of one cell together; full batch, Adam, the protocol's budget."""
+    retain_freed_memory()  # each step's tensors reuse the last step's memory instead of faulting in new pages
     spec = spec or protocol()
     data = split(dataset, spec)
     t = spec["training"]
