@@ -176,12 +176,12 @@ def evidence_html(items: list[dict]) -> str:
             nested = {k: v for k, v in row.items() if is_rows(v)}
             plain = {k: v for k, v in row.items() if k not in nested and k != "what"}
             parts.append(
-                f'<p class="evidence"><b>{kind}</b>: {html.escape(str(row["what"]))}</p>'
+                f"<p><b>{kind}</b>: {html.escape(str(row['what']))}</p>"
                 + (table_html([plain]) if plain else "")
                 + "".join(value_html(v) for v in nested.values())
             )
         else:
-            parts.append(f'<p class="evidence"><b>{kind}</b></p>{table_html(rows)}')
+            parts.append(f"<p><b>{kind}</b></p>{table_html(rows)}")
     return "".join(parts) or '<p class="muted">No evidence recorded.</p>'
 
 
@@ -258,14 +258,14 @@ def claim_section(c: dict, ledger: Ledger, figure: str) -> str:
         f"<blockquote>{html.escape(c['quote'])}</blockquote>",
     ]
     for i, (field, text) in enumerate(prose):
-        css = "lead" if i == 0 else "more"
-        parts.append(f'<p class="{css}"><b>{PROSE_LABELS[field]}:</b> {prose_html(text)}</p>')
+        lead = ' class="lead"' if i == 0 else ""
+        parts.append(f"<p{lead}><b>{PROSE_LABELS[field]}:</b> {prose_html(text)}</p>")
         if i == 0:
             parts.append(figure)
     if not prose:
         parts.append(figure)
     if entry.upstream:
-        parts.append(f'<p class="more"><b>Reported upstream:</b> {upstream_links(entry.upstream)}</p>')
+        parts.append(f"<p><b>Reported upstream:</b> {upstream_links(entry.upstream)}</p>")
     for problem in c.get("problems", []):
         parts.append(f'<p class="bad"><b>Not reproduced:</b> {html.escape(problem)}</p>')
     statement = f"<p><b>Formal statement</b></p>{from_latex(c['statement'])}"
@@ -616,7 +616,7 @@ def audit_matrix(results: dict, ledger: Ledger | None = None) -> str:
         for u, label in ((1, "≤ 1"), (1e2, "10²"), (1e4, "10⁴"), (1e8, "10⁸"), (1e16, "10¹⁶"))
     )
     return (
-        '<figure class="matrix-figure" role="group" aria-label="Audit matrix: worst error of each activation\'s '
+        '<figure role="group" aria-label="Audit matrix: worst error of each activation\'s '
         'gradient per dtype, each framework and the NumPy reference">'
         f'<div class="matrices">{"".join(blocks)}</div>'
         f'<p class="legend">worst error (ulps): {legend}</p>'

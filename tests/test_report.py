@@ -158,6 +158,31 @@ def test_ids_are_unique_and_every_reference_resolves_within_its_own_figure(page)
     assert page_svgs_have_text_alternatives(page)
 
 
+class ClassNames(HTMLParser):
+    """Every class attribute's names, with the tags that carry them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: dict[str, set[str]] = {}
+
+    def handle_starttag(self, tag, attrs):
+        for name in dict(attrs).get("class", "").split():
+            self.tags.setdefault(name, set()).add(tag)
+
+
+def test_every_class_the_page_uses_has_a_rule_in_its_stylesheet(page):
+    """A class is there to style: one whose name no selector of the page's own <style> mentions is a
+    typo or a leftover, and its element is shown unstyled."""
+    style = re.sub(r"/\*.*?\*/", "", re.search(r"<style>(.*?)</style>", page, re.S).group(1), flags=re.S)
+    styled = {
+        name for selector in re.findall(r"([^{}]+)\{", style) for name in re.findall(r"\.([A-Za-z][\w-]*)", selector)
+    }
+    used = ClassNames()
+    used.feed(page)
+    assert len(used.tags) >= 20 and {"claim", "badge", "answer", "lead"} <= used.tags.keys()
+    assert {name: sorted(tags) for name, tags in used.tags.items() if name not in styled} == {}
+
+
 class AnswerText(HTMLParser):
     """The words a reader sees in the annotated answer (text nodes inside <div class="answer">)."""
 
