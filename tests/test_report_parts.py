@@ -297,6 +297,9 @@ def test_a_claim_card_shows_its_problems_its_upstream_reports_and_its_figure():
     with_prose = claim_section(card("S01", finding="first", reason="second"), ledger, "<figure>F</figure>")
     assert with_prose.index("first") < with_prose.index("<figure>F</figure>") < with_prose.index("second")
     assert "Not reproduced" not in with_prose and "Reported upstream" not in with_prose
+    for items, label in ((0, "(0 items)"), (2, "(2 items)")):
+        evidence = [{"kind": "numeric", "key": f"k{i}", "value": i} for i in range(items)]
+        assert label in claim_section(card("S01", evidence=evidence), ledger, "")
 
 
 def test_results_that_cannot_be_read_say_why(tmp_path):
