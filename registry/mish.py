@@ -19,7 +19,7 @@ from registry.spec import Activation
 def _parts(x):
     """(t, sech^2(softplus x) sigma(x)) as double-doubles: mish' = t + x sech^2 sigma cancels around
     its root (-1.19), and the double-double sum leaves one rounding."""
-    e = np.exp(-np.abs(x))
+    e = np.exp(np.copysign(x, -1.0))
     zero = np.zeros_like(e)
     positive = np.greater_equal(x, 0.0, out=np.empty(x.shape, dtype=np.float64))
     # x >= 0: t = (1 + 2E) / (1 + 2E + 2E^2),  sech^2 = 4 (E (1 + E) / (1 + 2E + 2E^2))^2

@@ -105,7 +105,7 @@ def round_to(values: np.ndarray, dtype) -> np.ndarray:
 
 def logistic_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(sigma(x), sigma(-x), e) with e = exp(-|x|): both halves without cancellation or overflow."""
-    e = np.exp(-np.abs(x))
+    e = np.exp(np.copysign(x, -1.0))  # -|x| in one pass
     one_plus = 1.0 + e
     big = 1.0 / one_plus
     small = np.divide(e, one_plus, out=one_plus)
@@ -167,7 +167,7 @@ def logistic_dd(z: np.ndarray, dz: np.ndarray, e: np.ndarray | None = None) -> t
     ``e``, if given, is exp(-|z|), already computed by the caller."""
     positive = np.greater_equal(z, 0.0, out=np.empty(z.shape, dtype=np.float64))
     sign = 2.0 * positive - 1.0
-    e = np.exp(-np.abs(z)) if e is None else e
+    e = np.exp(np.copysign(z, -1.0)) if e is None else e
     e_lo = -e * (sign * dz)  # e^{-|z + dz|} = e^{-|z|} (1 - sign dz)
     d, de = two_sum(1.0, e)
     de = de + e_lo

@@ -17,8 +17,7 @@ def numpy_df(x):
     # e/(1+e)^2 is even in x and never forms 1 - sigma, which rounds to 0 for x > 37. Near 0 its
     # rounding can land one ulp above the supremum 1/4 (0.25000000000000006 at x = 7.5e-16); the
     # exact value never exceeds 1/4, so capping there only removes rounding error.
-    e = np.abs(x)
-    np.negative(e, out=e)
+    e = np.copysign(x, -1.0)  # -|x| in one pass
     np.exp(e, out=e)
     denominator = e + 1.0
     denominator *= denominator

@@ -36,7 +36,7 @@ def _scaled(x, beta):
 
 def numpy_f(x, beta):
     z, dz = _scaled(x, beta)
-    e = np.exp(-np.abs(z))
+    e = np.exp(np.copysign(z, -1.0))
     e = e - e * (np.sign(z) * dz)  # e^{-|z + dz|} = e^{-|z|} (1 - sign(z) dz) to first order
     out = np.maximum(x, 0.0) + np.log1p(e) / beta
     # Below z = -700, log1p(e^z) = e^z is subnormal or nearly so, and a beta < 1 would scale its
