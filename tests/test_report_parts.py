@@ -302,6 +302,21 @@ def test_a_claim_card_shows_its_problems_its_upstream_reports_and_its_figure():
         assert label in claim_section(card("S01", evidence=evidence), ledger, "")
 
 
+def test_without_volatile_drops_the_timestamps_and_durations_at_every_depth_and_keeps_the_rest():
+    from reports.results import without_volatile
+
+    results = {
+        "started": "t",
+        "provenance": {"started": "t", "seed": 0},
+        "claims": [{"id": "S01", "tests": [{"nodeid": "a", "duration_s": 1.5, "outcome": "passed"}]}, 3],
+        "duration_s": 2.0,
+    }
+    assert without_volatile(results) == {
+        "provenance": {"seed": 0},
+        "claims": [{"id": "S01", "tests": [{"nodeid": "a", "outcome": "passed"}]}, 3],
+    }
+
+
 def test_results_that_cannot_be_read_say_why(tmp_path):
     """A missing file, a JSON list, a section gone, many schema problems (three shown, the rest
     counted): each a ResultsError naming the file."""
