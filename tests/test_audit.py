@@ -23,7 +23,7 @@ def test_every_finite_16_bit_value_is_swept_once_in_order():
     walk = [np.float16(-65504.0)]
     while walk[-1] < np.float16(65504.0):
         walk.append(np.nextafter(walk[-1], np.float16(np.inf)))
-    half = audit.all_finite("float16")
+    half = audit.sweep_points("float16")
     assert len(half) == 63_488
     # nextafter steps from -0.0 to the smallest subnormal, so the walk has one zero: insert +0.0 after -0.0.
     expected = np.array(walk, dtype=np.float64)
@@ -31,7 +31,7 @@ def test_every_finite_16_bit_value_is_swept_once_in_order():
     assert [math.copysign(1, z) for z in half[half == 0]] == [-1.0, 1.0]
     bf16 = torch.arange(-32768, 32768, dtype=torch.int32).to(torch.int16).view(torch.bfloat16).to(torch.float64)
     bf16 = np.sort(bf16[torch.isfinite(bf16)].numpy())
-    swept = audit.all_finite("bfloat16")
+    swept = audit.sweep_points("bfloat16")
     assert len(swept) == 65_280 and np.array_equal(swept, bf16)
     assert np.all(np.diff(swept) >= 0)
 

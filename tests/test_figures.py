@@ -277,6 +277,12 @@ def drawn(monkeypatch) -> list[list[dict]]:
                     "yscale": ax.get_yscale(),
                     "lines": lines,
                     "bars": [round(p.get_height(), 9) for p in ax.patches if type(p).__name__ == "Rectangle"],
+                    # a filled band's outline: the corners of the region between its two curves
+                    "bands": [
+                        sorted({(float(x), float(y)) for path in c.get_paths() for x, y in path.vertices})
+                        for c in ax.collections
+                        if type(c).__name__ in ("PolyCollection", "FillBetweenPolyCollection")
+                    ],
                     "hlines": sorted(
                         (float(line.get_ydata()[0]), line.get_linestyle())
                         for line in ax.get_lines()
@@ -297,6 +303,7 @@ def test_each_figure_draws_the_data_given_on_the_scale_its_caption_states(drawn)
     (wine,) = drawn.pop()
     assert wine["yscale"] == "log" and wine["lines"] == {"elu": [([0.0, 10.0], [0.6, 0.35])]}  # every other step
     assert wine["hlines"] == [(0.05, ":")]  # the pre-registered target loss, dotted
+    assert wine["bands"] == [[(0.0, 0.5), (0.0, 0.7), (10.0, 0.3), (10.0, 0.4)]]  # between the quartiles
 
     rows = [{"scheme": "W = 1", "activation": "tanh", "log10_abs_dy_dW1": {"1": -0.2, "10": -5.0, "100": -9.0}}]
     figures.decay_with_depth({"rows": rows})
@@ -323,11 +330,17 @@ def test_each_figure_draws_the_data_given_on_the_scale_its_caption_states(drawn)
     (panel,) = drawn.pop()
     assert panel["yscale"] == "linear" and panel["hlines"] == [(1.05, "--")]  # the predicted level, dashed
 
-    rows = [{"sigma_b": 0.05, "depth": d, "q_star": 0.01, "tanh orthogonal": 0.1 * d} for d in (10, 20)]
+    rows = [
+        {"sigma_b": 0.05, "depth": d, "q_star": 0.01, "tanh orthogonal": 0.1 * d, "relu orthogonal (He)": 0.2}
+        for d in (10, 20)
+    ]
     figures.jacobian_spread(rows)
     (spread,) = drawn.pop()
     assert spread["yscale"] == "log"
-    assert spread["lines"] == {"tanh orthogonal, sigma_b=0.05, q*=0.01": [([10.0, 20.0], [1.0, 2.0])]}
+    assert spread["lines"] == {  # relu's spread does not depend on sigma_b or q*: its label names neither
+        "tanh orthogonal, sigma_b=0.05, q*=0.01": [([10.0, 20.0], [1.0, 2.0])],
+        "relu orthogonal (He)": [([10.0, 20.0], [0.2, 0.2])],
+    }
 
     rows = [
         {

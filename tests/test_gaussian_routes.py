@@ -126,7 +126,7 @@ def test_the_variance_map_and_its_fixed_point_for_relu_in_closed_form():
     """relu: E[f(sqrt(q) z)^2] = q/2, so q -> sigma_w^2 q/2 + sigma_b^2, whose fixed point for
     sigma_w^2 < 2 is q* = sigma_b^2 / (1 - sigma_w^2/2); chi_1 = sigma_w^2/2 whatever q* is. The
     values are chosen so that sigma_b^2 differs from 2 sigma_b and q* from 1."""
-    from theory.meanfield import chi1, fixed_point, q_map
+    from theory.meanfield import DIGITS, chi1, fixed_point, q_map
 
     with mpmath.workdps(30):
         sw, sb = mpmath.mpf(1.25), mpmath.mpf(0.375)
@@ -134,6 +134,9 @@ def test_the_variance_map_and_its_fixed_point_for_relu_in_closed_form():
         expected = sb**2 / (1 - sw**2 / 2)
         assert abs(fixed_point("relu", 1.25, 0.375) - expected) < mpmath.mpf(10) ** -12
         assert abs(chi1("relu", 1.25, 0.375) - sw**2 / 2) < mpmath.mpf(10) ** -18
+        # Where the map contracts by 1/2 (sigma_w = 1), the error left when the iteration stops is at
+        # most its last step, which the stopping rule bounds: q* = 0.25 / (1 - 1/2) = 1/2 to 1e-14.
+        assert abs(fixed_point("relu", 1.0, 0.5) - mpmath.mpf(1) / 2) <= mpmath.mpf(10) ** -(DIGITS - 6)
 
 
 def test_chi_1_reads_a_given_q_star_and_finds_its_own_otherwise():

@@ -7,7 +7,7 @@ from reports import prose
 from reports.format import column_label, intervals, is_constant, number
 from reports.ledger import LedgerError, load, parse
 from reports.plugin import asserting_tests_missing
-from reports.results import claim_record, evidence_problems
+from reports.results import build, claim_record, evidence_problems
 
 pytestmark = pytest.mark.instrument
 
@@ -211,6 +211,10 @@ def test_each_verdict_needs_its_kind_of_evidence(fields, items, problem):
     record = claim_record(claim, passed, items, strict=True)
     assert record["reproduced"] is False and record["problems"]
     assert claim_record(claim, passed, items, strict=False)["reproduced"] is True  # a narrowed run does not judge
+    ledger = ledger_with(fields)
+    for strict in (True, False):  # build hands its strictness to every record
+        (built,) = build(ledger, {"X1": passed}, {"X1": items}, {}, strict=strict)["claims"]
+        assert built["reproduced"] is not strict and bool(built.get("problems")) is strict
 
 
 def test_evidence_that_meets_each_verdict_passes():

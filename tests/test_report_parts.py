@@ -244,6 +244,17 @@ def test_the_installed_version_is_read_before_pyproject(tmp_path):
     assert package_version(tmp_path) == version("activation-claims")
 
 
+def test_without_an_installed_distribution_the_version_is_pyprojects(tmp_path, monkeypatch):
+    from reports import results
+
+    monkeypatch.setattr(results, "_version", lambda name: None)
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\nversion = "9.8.7"\n')
+    assert results.package_version(tmp_path) == "9.8.7"
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n')
+    assert results.package_version(tmp_path) is None
+    assert results.package_version(tmp_path / "nowhere") is None
+
+
 def test_the_run_options_reach_the_suite_as_typed(monkeypatch, tmp_path):
     from reports import cli
 

@@ -26,7 +26,9 @@ def fixed_point(name: str, sigma_w: float, sigma_b: float, **params: float) -> m
     """q* = q_map(q*), the fixed point reached by iterating the map from q = 1, finished by a
     secant search once the iteration slows; 0 when it collapses toward 0 (sigma_b = 0, a
     contracting map). Where the map is neutral (relu at sigma_w^2 = 2, sigma_b = 0) every q is
-    a fixed point and q = 1 is returned."""
+    a fixed point and q = 1 is returned. Where it contracts by at most 1/2, the answer is within
+    10^-(DIGITS - 6) max(1, q*) of q*: the iteration stops once a step is that small, and what is
+    left is at most the last step."""
     with mpmath.workdps(DIGITS):
         # With sigma_b = 0 and f(0) = 0, q = 0 is a fixed point; the iteration creeps toward it
         # like 1/n when it attracts (tanh at sigma_w = 1), so test that directly.
