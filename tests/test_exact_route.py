@@ -229,3 +229,14 @@ def test_the_ball_route_serves_a_working_precision_past_its_ceiling():
         z = mpmath.mpf(5e-324) ** 5
         got = theory.settled_callable(theory.derivative("tanh"))(z)
         assert 0 < 1 - got < z * z * mpmath.mpf(1.01)
+
+
+def test_the_symbolic_chain_with_tanh_substituted_is_the_hand_written_product():
+    """Depth 2: dy/dW1 = tanh'(z2) W2 tanh'(z1) x with tanh' = 1 - tanh^2, and z1 = W1 x + b1,
+    z2 = W2 tanh(z1) + b2; f left undefined without a name."""
+    m = theory.chain_model(2)
+    z1 = m.W[1] * m.x + m.b[1]
+    z2 = m.W[2] * sp.tanh(z1) + m.b[2]
+    by_hand = (1 - sp.tanh(z2) ** 2) * m.W[2] * (1 - sp.tanh(z1) ** 2) * m.x
+    assert sp.simplify(theory.chain_gradient(2, "tanh") - by_hand) == 0
+    assert theory.chain_gradient(2).has(sp.Function("f"))

@@ -340,6 +340,22 @@ def test_the_page_renders_in_a_real_browser_without_network(small_results, tmp_p
             assert layout["scrolling_inside"] == [], layout
 
 
+def test_s19s_card_shows_the_pre_registered_protocol_verbatim(small_results, monkeypatch):
+    """The protocol file as S19's figure evidence holds it, escaped, folded under S19's figure."""
+    from reports import page
+    from reports.ledger import load
+
+    results = json.loads(small_results.read_text())
+    s19 = next(c for c in results["claims"] if c["id"] == "S19")
+    s19["evidence"].append({"kind": "figure", "curves": {}, "protocol": "[data]\nseeds = 10  # <all>"})
+    monkeypatch.setattr(page, "draw", lambda jobs: {cid: f"<figure>{cid}</figure>" for cid, *_ in jobs})
+    card = re.search(r'<section class="claim" id="S19">(.*?)</section>', page.render(results, load(), "c"), re.S)
+    assert (
+        "<figure>S19</figure><details><summary>The pre-registered protocol, verbatim</summary>"
+        "<pre>[data]\nseeds = 10  # &lt;all&gt;</pre></details>"
+    ) in card.group(1)
+
+
 def with_wide_evidence(results: Path, out: Path) -> Path:
     """A copy of results.json whose S17 carries evidence as wide as the suite records: a row of
     long formulas (S02's closed forms), a 40-digit constant (L02's), a formula past any screen's
