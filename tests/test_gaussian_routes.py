@@ -41,6 +41,14 @@ def test_piecewise_entries_have_closed_forms_and_smooth_ones_use_quadrature(name
     assert moment("tanh", "second", 1.0).method == "quadrature"
 
 
+def test_at_q_zero_the_moment_is_the_integrand_at_zero():
+    """q = 0: sqrt(q) z is 0 for every z, so E[g] = g(0) (tanh'(0)^2 = 1, softplus(0)^2 = ln(2)^2)."""
+    one = moment("tanh", "slope2", 0.0)
+    assert (one.value, one.closed_form, one.method) == (1, None, "value at 0")
+    with mpmath.workdps(40):
+        assert abs(moment("softplus", "second", 0.0).value - mpmath.log(2) ** 2) < mpmath.mpf(10) ** -30
+
+
 @pytest.mark.parametrize(("name", "sigma_w"), [("tanh", 5 / 3), ("sigmoid", 1.0), ("tanh", 0.9)])
 def test_the_depth_scale_is_the_e_folding_depth_of_chi_1(name, sigma_w):
     """1 / |ln chi_1| layers shrink or grow the squared gradient norm by e: against chi_1 from the
