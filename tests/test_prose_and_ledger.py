@@ -41,6 +41,14 @@ def test_exact_constants_in_latex_placeholders_and_words_with_digits_are_not_typ
     assert claim.correction.startswith("$\\tfrac14$")
 
 
+def test_a_ledger_without_sources_names_the_missing_source_and_an_empty_one_has_none():
+    headless = HEAD.replace('[sources.s]\ntitle = "t"\n', "") + 'verdict = { math = "supported" }\n'
+    with pytest.raises(LedgerError, match=r"claim X1: source 's' is not in \[sources\]: $"):
+        parse(headless)
+    empty = parse("")
+    assert (empty.sources, empty.claims) == ({}, {})
+
+
 def test_a_malformed_placeholder_is_a_ledger_error():
     with pytest.raises(LedgerError, match="malformed placeholders"):
         ledger_with('verdict = { math = "refuted" }\ncorrection = "at {cx.example.x:q}"')
