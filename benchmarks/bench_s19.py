@@ -13,16 +13,19 @@ together, over a 100-step budget: where it stops falling, more seeds per program
 the ratio above comes out close to the S = 1 cost over that floor.
 
 python benchmarks/bench_s19.py [--datasets wine breast_cancer] [--activation elu] [--seeds 20] [--repeats 3]
+python benchmarks/bench_s19.py --protocol --threads 1   # the whole pre-registered run, as its test makes it
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import time
 
 import numpy as np
 import torch
 
+from experiments.runner import run_cells
 from experiments.s19 import Split, layer_sizes, protocol, split, train_cell
 
 BATCH_SIZES = (1, 2, 5, 10, 20, 40)
@@ -54,6 +57,20 @@ def hidden_product_gflops(data: Split, seeds: int, spec: dict, reps: int = 200) 
     return 2 * seeds * width * width * n * reps / (time.perf_counter() - start) / 1e9
 
 
+def whole_protocol(spec: dict) -> None:
+    """The pre-registered run (every cell, every seed) as the suite's test makes it: wall, CPU and
+    system seconds and the page faults it took (experiments/allocator.py is what keeps those few)."""
+    cells = [(ds, act) for ds in spec["data"]["datasets"] for act in spec["model"]["activations"]]
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    wall, _ = timed(lambda: run_cells(cells, list(range(spec["training"]["seeds"])), spec))
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    print(
+        f"S19 protocol, {len(cells)} cells of {spec['training']['seeds']} seeds, torch {torch.__version__}, "
+        f"{torch.get_num_threads()} threads: {wall:.1f} s wall, {after.ru_utime - before.ru_utime:.1f} s user, "
+        f"{after.ru_stime - before.ru_stime:.1f} s system, {after.ru_minflt - before.ru_minflt:,} page faults"
+    )
+
+
 def main() -> None:
     spec = protocol()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -61,7 +78,16 @@ def main() -> None:
     parser.add_argument("--activation", default="elu")
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--protocol", action="store_true", help="time the whole protocol once, as its test runs it, and stop"
+    )
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (the suite gives torch one)")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if args.protocol:
+        whole_protocol(spec)
+        return
     seeds = list(range(args.seeds))
     print(
         f"{args.activation}, {args.seeds} seeds, {spec['training']['budget_steps']} steps, "
