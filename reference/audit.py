@@ -40,6 +40,7 @@ PER_BINADE = {"float32": 1 << 10, "float64": 1 << 6}
 SPARSE_PER_BINADE = 3
 CONFIRM_PER_REGION = 8  # the worst screened points of each region that mpmath confirms
 EDGE_WINDOW = 1 << 16  # float64 run ends: bisection, then monotone over this many floats each side
+EDGE_SPREAD = 1 << 10  # ... and at this many floats spread evenly over the whole bracket
 # A gradient that cancels at large |x| (softsign's 1/(1+|x|) - |x|/(1+|x|)^2) is wrongly zero at
 # thousands of scattered floats: the widest runs are refined and reported, with the count of all.
 MAX_REFINED_RUNS = 32
@@ -245,7 +246,8 @@ def widest_runs(pairs: list[tuple[int, int]], xs: np.ndarray, keep: int = MAX_RE
 def _refine(name: str, framework: str, dtype: str, xs: np.ndarray, marked: np.ndarray) -> tuple[list, bool]:
     """The wrongly-zero intervals, ends exact: 16-bit sweeps are every float already; float32 scans
     every float between each run's end and its unmarked neighbour; float64 bisects there and checks
-    the predicate monotone over EDGE_WINDOW floats (False where it is not: the sweep point is kept).
+    the predicate monotone over EDGE_WINDOW floats and at EDGE_SPREAD across the bracket (False where it
+    is not: the sweep point is kept).
     Past MAX_REFINED_RUNS runs, the widest are refined and returned."""
     pairs = widest_runs(runs(marked), xs)
     if dtype in ("float16", "bfloat16"):
@@ -275,7 +277,7 @@ def _edge(holds, a: float, b: float, dtype: np.dtype, rising: bool) -> tuple[flo
     if list(predicate(np.array([a, b]))) != [False, True]:
         return (b if rising else a), False  # the run's end does not separate cleanly: keep the sweep point
     try:
-        edge = float_threshold(predicate, a, b, dtype, window=EDGE_WINDOW, spread=1 << 10).edge
+        edge = float_threshold(predicate, a, b, dtype, window=EDGE_WINDOW, spread=EDGE_SPREAD).edge
     except NotMonotone:
         return (b if rising else a), False
     if rising:

@@ -89,7 +89,8 @@ def coverage(points: dict[str, int]) -> str:
         f"{audit.CONFIRM_PER_REGION} points of each region, both ends of every wrongly-zero interval and, in "
         f"float64, {audit.SPARSE_PER_BINADE} points a binade confirmed with mpmath. Interval ends are exact floats: "
         "float32 ends by a scan of every float to the neighbouring sweep point, float64 ends by bisection checked "
-        f"monotone over {number(audit.EDGE_WINDOW)} floats either side"
+        f"monotone over {number(audit.EDGE_WINDOW)} floats either side and at {number(audit.EDGE_SPREAD)} floats "
+        "spread over the bracket"
     )
 
 
