@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -291,11 +292,35 @@ def test_the_ledger_a_relative_path_names_is_the_file_there_now(tmp_path, monkey
             'id = "X01"\nsource = "s"\nquote = "q"\nstatement = "s"\nverdict = { float = "not-checkable" }',
             "needs a reason",
         ),
+        ('id = "X01"\nsource = "s"\nquote = "q"\nstatement = "s"\nverdict = {}', "claim X01: needs verdict.math or"),
+        (
+            'id = "X01"\nsource = "s"\nquote = "q"\nstatement = "s"\nverdict = { math = "supported" }\n'
+            'span = "a b"\nreconstructed = "r"\nrestore = { after = "c", text = "t" }',
+            "claim X01: restore needs after (words of its span), text, and a reconstructed note",
+        ),
+        (
+            'id = "X01"\nsource = "s"\nquote = "q"\nstatement = "s"\nverdict = { math = "supported" }\n'
+            'asserts = ["test_a"]',
+            "claim X01: 'asserts' must be a table of phrase = test name(s)",
+        ),
+        (
+            'id = "X01"\nsource = "s"\nquote = "q"\nstatement = "s"\nverdict = { math = "supported" }\n'
+            '[[claim]]\nid = "X01"\nsource = "s"\nquote = "q"\nstatement = "s"\nverdict = { math = "supported" }',
+            "claim X01 appears twice",
+        ),
+        ('id = "X01"\nsource = ', "claims.toml is not valid TOML: "),
     ],
 )
 def test_a_malformed_ledger_entry_is_a_clear_error(entry, message):
-    with pytest.raises(LedgerError, match=message.replace("[", r"\[").replace("(", r"\(")):
+    with pytest.raises(LedgerError, match=re.escape(message)):
         parse(LEDGER_HEAD + "[[claim]]\n" + entry + "\n")
+
+
+def test_an_unknown_claim_id_is_a_ledger_error_that_lists_the_known_ones():
+    ledger = parse(SMALL_LEDGER)
+    assert ledger["X02"].id == "X02"
+    with pytest.raises(LedgerError, match=r"^unknown claim id 'X9'; the ledger has X01, X02$"):
+        ledger["X9"]
 
 
 def test_every_claim_of_the_answer_has_a_span_found_verbatim_in_it():

@@ -208,6 +208,7 @@ def test_the_ulps_colour_runs_through_its_stops_on_a_log_scale():
         (True, "true"),
         (None, '<span class="muted">—</span>'),  # not measured in that row: a dash, not JSON's null
         ([None, 1], '[<span class="muted">—</span>, 1]'),
+        ("1.6732632423543772848170429916717", '<code class="constant">1.6732632423543772848170429916717</code>'),
     ],
 )
 def test_an_evidence_value_is_shown_by_its_kind(value, shown):
@@ -326,6 +327,61 @@ def test_without_volatile_drops_the_timestamps_and_durations_at_every_depth_and_
         "provenance": {"seed": 0},
         "claims": [{"id": "S01", "tests": [{"nodeid": "a", "outcome": "passed"}]}, 3],
     }
+
+
+def test_evidence_is_stored_as_plain_json_values():
+    """numpy scalars and arrays as Python numbers and lists, non-finite floats as words, keys as
+    strings, tuples as lists, anything else by its str()."""
+    import numpy as np
+
+    from reports.evidence import plain
+
+    assert plain(np.float32(0.5)) == 0.5 and type(plain(np.int64(3))) is int
+    assert plain(np.array([1.0, np.nan])) == [1.0, "nan"]
+    assert [plain(v) for v in (float("inf"), float("-inf"), 1.5)] == ["inf", "-inf", 1.5]
+    assert plain({1: (2, None), "a": [True, "s"]}) == {"1": [2, None], "a": [True, "s"]}
+    assert plain(complex(1, 2)) == "(1+2j)"
+
+
+def test_evidence_of_an_unknown_kind_is_refused_with_the_valid_kinds():
+    from reports import evidence
+
+    with pytest.raises(ValueError, match=f"^evidence kind 'guess'; valid: {', '.join(evidence.KINDS)}$"):
+        evidence.record("S01", "guess", x=1)
+
+
+def test_a_sympy_expression_is_set_as_mathml():
+    import sympy as sp
+
+    from reports.mathml import from_sympy
+
+    shown = from_sympy(sp.Symbol("x") ** 2)
+    assert shown.startswith('<math xmlns="http://www.w3.org/1998/Math/MathML" display="block">')
+    assert "<msup><mi>x</mi><mrow><mn>2</mn></mrow></msup>" in shown
+    assert 'display="inline"' in from_sympy(sp.Symbol("x"), "inline")
+
+
+def test_provenance_without_git_or_a_package_says_so_with_none(monkeypatch, tmp_path):
+    import subprocess
+
+    from reports import results
+
+    assert results._version("no-such-distribution-here") is None
+
+    def no_git(*args, **kwargs):
+        raise FileNotFoundError("git")
+
+    monkeypatch.setattr(subprocess, "run", no_git)
+    prov = results.provenance(tmp_path, "ci", 0, "t", 1.0, "c")
+    assert (prov["git_commit"], prov["git_dirty"]) == (None, None)
+
+
+def test_a_missing_answer_file_is_an_error_that_names_it(monkeypatch, tmp_path):
+    from reports import annotate
+
+    monkeypatch.setattr(annotate, "SOURCE_CANDIDATES", (tmp_path / "a.txt", tmp_path / "b.txt"))
+    with pytest.raises(FileNotFoundError, match=r"^answer-24468.txt is missing from reports/source/$"):
+        annotate.source_text()
 
 
 def test_results_that_cannot_be_read_say_why(tmp_path):
