@@ -243,6 +243,17 @@ def test_a_claim_with_no_test_is_an_error_in_a_full_run_only(small_project, caps
     assert not (small_project / "r.json").exists()
 
 
+def test_the_claim_option_runs_that_claims_tests_and_lists_the_others_as_not_run(small_project):
+    (small_project / "tests" / "test_x2.py").write_text(
+        "import pytest\n\n\n@pytest.mark.claim('X02')\ndef test_x2():\n    pass\n"
+    )
+    code = run_in_process(small_project, "--ledger=claims.toml", "--claim=X01", "--results=r.json")
+    assert code == pytest.ExitCode.OK
+    claims = {c["id"]: c for c in json.loads((small_project / "r.json").read_text())["claims"]}
+    assert [(t["nodeid"], t["outcome"]) for t in claims["X01"]["tests"]] == [("tests/test_x1.py::test_x1", "passed")]
+    assert [(t["nodeid"], t["outcome"]) for t in claims["X02"]["tests"]] == [("tests/test_x2.py::test_x2", "not run")]
+
+
 def test_an_unknown_claim_id_is_a_usage_error_that_lists_the_valid_ones(small_project, capsys):
     bad = run_in_process(small_project, "--claim=X99", "--ledger=claims.toml", "--results=r.json")
     assert bad == pytest.ExitCode.USAGE_ERROR
