@@ -256,6 +256,17 @@ def test_without_an_installed_distribution_the_version_is_pyprojects(tmp_path, m
     assert results.package_version(tmp_path / "nowhere") is None
 
 
+def test_verify_without_the_test_suite_beside_the_package_says_how_to_install(monkeypatch, tmp_path, capsys):
+    from reports import cli
+
+    monkeypatch.setattr(cli, "ROOT", tmp_path)
+    assert cli.verify("ci", tmp_path / "r.json") == 2
+    assert capsys.readouterr().err == (
+        f"error: the test suite is not beside the package ({tmp_path / 'tests'}); install from a clone with pip "
+        "install -e .\n"
+    )
+
+
 def test_the_run_options_reach_the_suite_as_typed(monkeypatch, tmp_path):
     from reports import cli
 
