@@ -300,3 +300,26 @@ def test_the_sparse_float64_sweep_holds_plus_minus_40_in_steps_of_a_tenth_and_th
     sparse = set(audit.sparse_points("float64").tolist())
     assert {float(v) for v in np.linspace(-40, 40, 801)} <= sparse
     assert {float(s) for s in audit.SWITCHES} | {-float(s) for s in audit.SWITCHES} <= sparse
+
+
+def test_the_jax_adapter_gives_jaxs_gradient_and_the_one_sided_value_it_documents_at_each_kink():
+    """Away from the kinks, at points where JAX's float64 gradients are accurate, the NumPy reference's
+    values; at each kink, the side KINK_SIDE names ("-" left, "+" right, "m" their mean), the sides
+    read from the reference just off the kink. A length past the jit bucket (65) gives the same values."""
+    from reference.frameworks import gradient, jax_grad
+    from reference.numpy_ops import derivative
+    from registry import get
+
+    xs = np.tile([-0.3, 0.7, 1.5], 22)[:65]
+    for name in jax_grad.activations():
+        spec = get(name)
+        got = gradient("jax", name, xs, "float64")
+        assert np.allclose(got, derivative(name, xs), rtol=1e-12, atol=0) and np.array_equal(got[:3], got[-5:-2]), name
+        kinks = np.array(spec.kinks)
+        if not kinks.size:
+            continue
+        left, right = derivative(name, kinks - 1e-9), derivative(name, kinks + 1e-9)
+        sides = jax_grad.KINK_SIDE.get(name, "-" * kinks.size)
+        want = [{"-": lo, "+": hi, "m": (lo + hi) / 2}[s] for s, lo, hi in zip(sides, left, right)]
+        assert np.allclose(gradient("jax", name, kinks, "float64"), want, rtol=0, atol=1e-6), name
+    assert gradient("jax", "relu", np.array([-1.0, 2.0]), "bfloat16").tolist() == [0.0, 1.0]
