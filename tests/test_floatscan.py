@@ -72,3 +72,20 @@ def test_first_depth_is_the_edge_of_a_predicate_that_stays_true():
     assert first_depth(lambda n: False, limit=50) is None
     with pytest.raises(AssertionError):
         first_depth(lambda n: n >= 37 and n != 50)  # false again inside the local check
+    assert first_depth(lambda n: True) == 1  # true from the first depth
+
+
+@pytest.mark.parametrize("dtype", (np.float16, np.float32, np.float64))
+def test_the_correctly_rounded_threshold_of_a_square(dtype):
+    """The first x in [1, 2] whose square, rounded once to the dtype, is at least 2. IEEE multiplication
+    rounds the exact product once, so the dtype's own x * x finds the same float, stepping up from
+    below sqrt 2."""
+    import mpmath
+
+    x = np.nextafter(dtype(np.sqrt(2.0)), dtype(0), dtype=dtype)
+    for _ in range(4):
+        x = np.nextafter(x, dtype(0), dtype=dtype)
+    while not x * x >= 2:
+        x = np.nextafter(x, dtype(2), dtype=dtype)
+    found = floatscan.correctly_rounded_threshold(lambda t: mpmath.mpf(t) ** 2, lambda v: v >= 2, 1.0, 2.0, dtype)
+    assert found == float(x) and floatscan.round_exact(mpmath.mpf(found) ** 2, dtype) == float(x * x)
