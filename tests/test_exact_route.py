@@ -240,3 +240,16 @@ def test_the_symbolic_chain_with_tanh_substituted_is_the_hand_written_product():
     by_hand = (1 - sp.tanh(z2) ** 2) * m.W[2] * (1 - sp.tanh(z1) ** 2) * m.x
     assert sp.simplify(theory.chain_gradient(2, "tanh") - by_hand) == 0
     assert theory.chain_gradient(2).has(sp.Function("f"))
+
+
+def test_the_symbolic_gradient_is_the_same_expression_whatever_ran_before():
+    """sympy's diff binds each f'(u) to a fresh Dummy, and Dummies sort by creation: the printed factors
+    (S02's evidence) came out in an order that depended on the process's history. One named symbol."""
+    from sympy.core.cache import clear_cache
+
+    assert not theory.chain_gradient(4).atoms(sp.Dummy)
+    first = sp.latex(theory.chain_gradient(3))
+    model = theory.chain_model(6)
+    sp.diff(model.y, model.W[1])
+    clear_cache()
+    assert sp.latex(theory.chain_gradient(3)) == first

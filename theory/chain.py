@@ -54,10 +54,19 @@ def chain_model(n: int) -> ChainModel:
     return ChainModel(n, xin, W, b, tuple(z), tuple(a))
 
 
+# The bound variable of every f'(u) = Subs(Derivative(f(xi), xi), xi, u) in a gradient. sympy's diff
+# makes a fresh Dummy for each, and Dummies sort by their creation count, so the factors' printed
+# order would depend on what ran before in the process; one named symbol sorts the same every time.
+XI = sp.Symbol("xi_1")
+
+
 def chain_gradient(n: int, name: str | None = None, **params: float) -> sp.Expr:
-    """dy/dW1 by sympy's differentiation of the model itself; f left symbolic unless name is given."""
+    """dy/dW1 by sympy's differentiation of the model itself; f left symbolic unless name is given.
+    Each f'(u) is Subs(Derivative(f(XI), XI), XI, u), the same expression whatever ran before."""
     model = chain_model(check_depth(n))
     grad = sp.diff(model.y, model.W[1])
+    # xreplace, not replace: a Subs equals its renamed self, so replace would keep the Dummy.
+    grad = grad.xreplace(dict.fromkeys(grad.atoms(sp.Dummy), XI))
     if name is None:
         return grad
     return with_activation(grad, name, **params)
