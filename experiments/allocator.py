@@ -14,7 +14,7 @@ import functools
 import platform
 
 M_TRIM_THRESHOLD = -1  # <malloc.h>: return the heap's free top to the kernel only above this many bytes
-M_MMAP_THRESHOLD = -3  # serve requests at least this large by mmap (at most 32 MiB on 64-bit glibc)
+M_MMAP_THRESHOLD = -3  # serve requests at least this large by mmap, the rest from the heap
 MMAP_THRESHOLD = 32 * 2**20
 TRIM_THRESHOLD = 2**30
 
