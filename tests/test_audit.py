@@ -323,3 +323,14 @@ def test_the_jax_adapter_gives_jaxs_gradient_and_the_one_sided_value_it_document
         want = [{"-": lo, "+": hi, "m": (lo + hi) / 2}[s] for s, lo, hi in zip(sides, left, right)]
         assert np.allclose(gradient("jax", name, kinks, "float64"), want, rtol=0, atol=1e-6), name
     assert gradient("jax", "relu", np.array([-1.0, 2.0]), "bfloat16").tolist() == [0.0, 1.0]
+
+
+def test_the_numpy_baseline_in_bfloat16_is_the_float32_reference_rounded_once_more():
+    from reference.frameworks import gradient, numpy_reference, to_dtype
+    from reference.numpy_ops import derivative
+
+    xs = np.array([-3.0, -0.5, 0.3, 1.25, 40.0])
+    once_more = to_dtype(derivative("gelu", xs.astype(np.float32)).astype(np.float64), "bfloat16")
+    assert np.array_equal(gradient("numpy", "gelu", xs, "bfloat16"), once_more)
+    assert not np.array_equal(once_more, derivative("gelu", xs.astype(np.float32)).astype(np.float64))
+    assert numpy_reference.version() == np.__version__

@@ -135,3 +135,24 @@ def test_kink_sides_take_one_plus_or_minus_per_kink(sides, valid):
     with pytest.raises(ValueError) as refused:
         replace(hardtanh, kink_sides=sides)
     assert str(refused.value) == f"hardtanh: kink_sides needs one '-' or '+' per kink (-1.0, 1.0), got {sides!r}"
+
+
+def test_each_entry_point_names_what_it_was_given_and_what_is_valid():
+    import sympy as sp
+
+    from reference import audit
+    from reference.frameworks import gradient
+    from reference.frameworks.jax_grad import activations as jax_has
+    from theory.gaussian import KINDS, integrand
+    from theory.ranges import one_sided_limit
+
+    with pytest.raises(ValueError, match=r"^all_finite is for 16-bit dtypes \(float16, bfloat16\), not 'float32'$"):
+        audit.all_finite("float32")
+    with pytest.raises(ValueError, match=f"^jax has no op for rrelu; it has: {', '.join(jax_has())}$"):
+        gradient("jax", "rrelu", np.zeros(1), "float32")
+    with pytest.raises(ValueError, match=f"^kind must be one of {', '.join(KINDS)}, got 'cube'$"):
+        integrand("tanh", "cube")
+    with pytest.raises(ValueError, match=r"^mp_eval needs a finite point, got inf$"):
+        theory.mp_eval(theory.x, float("inf"))
+    with pytest.raises(ValueError, match=r"^side must be '\+' or '-', got 'left'$"):
+        one_sided_limit(sp.Abs(theory.x), 0, "left")

@@ -253,3 +253,12 @@ def test_the_symbolic_gradient_is_the_same_expression_whatever_ran_before():
     sp.diff(model.y, model.W[1])
     clear_cache()
     assert sp.latex(theory.chain_gradient(3)) == first
+
+
+def test_the_ball_route_takes_floats_e_and_any_power_exactly():
+    """A float constant by its binary value, e as arb's ball of it, a cube root, a square root and a negative power."""
+    expr = sp.Float(0.1) * theory.x + sp.E + theory.x ** sp.Rational(1, 3) + sp.sqrt(theory.x) + theory.x**-2
+    ball = mp.arb_settled(arb_callable(expr), 2.0, mp.AGREE_BITS)
+    with mpmath.workdps(60):
+        exact = mpmath.mpf(0.1) * 2 + mpmath.e + mpmath.cbrt(2) + mpmath.sqrt(2) + mpmath.mpf(2) ** -2
+        assert abs(ball / exact - 1) < mpmath.mpf(10) ** -44

@@ -89,3 +89,12 @@ def test_the_correctly_rounded_threshold_of_a_square(dtype):
         x = np.nextafter(x, dtype(2), dtype=dtype)
     found = floatscan.correctly_rounded_threshold(lambda t: mpmath.mpf(t) ** 2, lambda v: v >= 2, 1.0, 2.0, dtype)
     assert found == float(x) and floatscan.round_exact(mpmath.mpf(found) ** 2, dtype) == float(x * x)
+
+
+def test_a_threshold_states_the_floats_its_monotone_check_covered():
+    whole = float_threshold(lambda v: v >= 1.5, 1.0, 2.0, np.float16)
+    assert whole.coverage == "monotone on every one of the 1,025 floats of the bracket"
+    part = float_threshold(lambda v: v >= 1.5, 1.0, 2.0, np.float64, window=8, spread=5)
+    assert (
+        part.coverage == "monotone on 22 floats: every float within 8 of the edge and 5 spread evenly over the bracket"
+    )

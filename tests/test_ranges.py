@@ -110,3 +110,11 @@ def test_limits_at_infinity_of_a_higher_derivative_are_that_derivatives():
     for name in ("softplus", "elu"):
         assert theory.limits_at_infinity(name, 1) == (0, 1)
         assert theory.limits_at_infinity(name, 2) == (0, 0)
+
+
+def test_a_range_lies_in_an_open_interval_only_if_no_attained_extreme_touches_its_ends():
+    """sigmoid' has inf 0 (not attained) and sup 1/4 (attained at 0); relu' attains both 0 and 1."""
+    r = theory.derivative_range("sigmoid")
+    assert r.contains_open(0.0, 0.3) and r.contains_open(-1.0, 0.26)
+    assert not r.contains_open(0.0, 0.25) and not r.contains_open(0.01, 0.3)
+    assert not theory.derivative_range("relu").contains_open(0.0, 2.0)  # relu' attains its inf, 0
