@@ -224,6 +224,10 @@ def test_the_exhaustive_audit_command_sweeps_every_float_and_agrees_with_the_aud
     state = tmp_path / "sigmoid16.json"
     assert main([*argv, "--state", str(state)]) == 0
     assert json.loads(state.read_text())["header"]["activation"] == "sigmoid"
+    capsys.readouterr()
+    assert main([*argv[:-1], "-"]) == 0  # --json -: the same record on stdout, after the table
+    printed = capsys.readouterr().out
+    assert json.loads(printed[printed.index("\n{") + 1 :])["rows"] == [row]
 
 
 @pytest.mark.parametrize(
