@@ -73,8 +73,13 @@ def test_the_run_writes_results_that_follow_the_schema(small_results):
     assert schema_problems(results) == []
     del results["provenance"]["simulation_device"]
     results["claims"][0]["evidence"].append({"kind": "table", "label": "rows gone"})
+    del results["claims"][0]["tests"][0]["examples"]
+    results["claims"][0]["tests"][-1]["exampels"] = 3
     assert schema_problems(results) == [
         "claims/0/evidence/" + str(len(results["claims"][0]["evidence"]) - 1) + ": 'rows' is a required property",
+        "claims/0/tests/0: 'examples' is a required property",
+        f"claims/0/tests/{len(results['claims'][0]['tests']) - 1}: Additional properties are not allowed "
+        "('exampels' was unexpected)",
         "provenance: 'simulation_device' is a required property",
     ]
 
