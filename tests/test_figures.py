@@ -382,3 +382,14 @@ def test_the_audit_detail_draws_signed_x_on_a_symmetric_log_scale_and_shades_the
     assert ax["lines"]["torch float32"] == [([-2.0, 0.5], [3.0, figures.ULPS_CEILING])]
     assert ax["lines"]["NumPy reference"] == [([-1.0], [1e-2])]
     assert ax["hlines"] == [(4.0, "--")]  # the audit's budget
+
+
+def test_a_figure_drawn_to_svg_is_closed_and_no_other():
+    """Each figure is closed once drawn (a page's dozens would otherwise stay in memory), and only it:
+    another open figure stays open."""
+    import matplotlib.pyplot as plt
+
+    drawn, other = plt.figure(), plt.figure()  # the other one is the current figure
+    figures.to_svg(drawn)
+    assert not plt.fignum_exists(drawn.number) and plt.fignum_exists(other.number)
+    plt.close(other)

@@ -147,6 +147,15 @@ def test_the_variance_map_and_its_fixed_point_for_relu_in_closed_form():
         assert abs(fixed_point("relu", 1.0, 0.5) - mpmath.mpf(1) / 2) <= mpmath.mpf(10) ** -(DIGITS - 6)
 
 
+def test_chi_1_finds_q_star_with_the_activations_own_parameters():
+    """elu with alpha = 0.5 has its own fixed point (f^2 on the negative side changes with alpha)."""
+    from theory.meanfield import chi1, fixed_point
+
+    own = fixed_point("elu", 1.0, 0.3, alpha=0.5)
+    assert abs(own - fixed_point("elu", 1.0, 0.3)) > 0.1
+    assert chi1("elu", 1.0, 0.3, alpha=0.5) == chi1("elu", 1.0, 0.3, q_star=own, alpha=0.5)
+
+
 def test_chi_1_reads_a_given_q_star_and_finds_its_own_otherwise():
     """tanh's slope moment depends on q: chi_1 at a given q* is sigma_w^2 E[tanh'(sqrt(q*) z)^2] at
     that q*, and without one it is chi_1 at the fixed point."""
