@@ -254,6 +254,19 @@ def test_the_claim_option_runs_that_claims_tests_and_lists_the_others_as_not_run
     assert [(t["nodeid"], t["outcome"]) for t in claims["X02"]["tests"]] == [("tests/test_x2.py::test_x2", "not run")]
 
 
+def test_pytest_help_lists_the_plugins_options_with_what_each_does(small_project, capsys):
+    from reports.plugin import DEFAULT_RESULTS
+
+    assert run_in_process(small_project, "--help") == pytest.ExitCode.OK
+    shown = " ".join(capsys.readouterr().out.split())  # help text wraps at the terminal's width
+    for said in (
+        f"--results=RESULTS where to write results.json (default: {DEFAULT_RESULTS})",
+        "--ledger=LEDGER the claims ledger to check against (default: claims.toml)",
+        "--claim=ID run only the tests that establish this claim (repeatable), e.g. --claim S01",
+    ):
+        assert said in shown, said
+
+
 def test_an_unknown_claim_id_is_a_usage_error_that_lists_the_valid_ones(small_project, capsys):
     bad = run_in_process(small_project, "--claim=X99", "--ledger=claims.toml", "--results=r.json")
     assert bad == pytest.ExitCode.USAGE_ERROR
