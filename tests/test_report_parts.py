@@ -395,6 +395,20 @@ def test_a_missing_answer_file_is_an_error_that_names_it(monkeypatch, tmp_path):
         annotate.source_text()
 
 
+def test_the_contents_link_every_section_and_the_audit_only_where_there_is_one():
+    import re
+
+    from reports.page import TOC, toc_html
+
+    results = {"claims": [{"id": cid} for cid in ("S01", "S02", "A01", "L01", "L06")]}
+    for has_audit in (True, False):
+        nav = toc_html(results, has_audit)
+        linked = re.findall(r'<a href="#([^"]+)">', nav.split("<br>")[0])
+        assert linked == [a for a, _ in TOC if a != "audit" or has_audit]
+    assert 'the answer: <a href="#S01">S01</a>–<a href="#S02">S02</a>' in nav
+    assert 'literature: <a href="#L01">L01</a>–<a href="#L06">L06</a>' in nav
+
+
 def test_results_that_cannot_be_read_say_why(tmp_path):
     """A missing file, a JSON list, a section gone, many schema problems (three shown, the rest
     counted): each a ResultsError naming the file."""
