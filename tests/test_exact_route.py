@@ -242,17 +242,23 @@ def test_the_symbolic_chain_with_tanh_substituted_is_the_hand_written_product():
     assert theory.chain_gradient(2).has(sp.Function("f"))
 
 
-def test_the_symbolic_gradient_is_the_same_expression_whatever_ran_before():
-    """sympy's diff binds each f'(u) to a fresh Dummy, and Dummies sort by creation: the printed factors
-    (S02's evidence) came out in an order that depended on the process's history. One named symbol."""
-    from sympy.core.cache import clear_cache
-
-    assert not theory.chain_gradient(4).atoms(sp.Dummy)
-    first = sp.latex(theory.chain_gradient(3))
-    model = theory.chain_model(6)
-    sp.diff(model.y, model.W[1])
-    clear_cache()
-    assert sp.latex(theory.chain_gradient(3)) == first
+def test_a_chain_rule_expression_prints_the_same_whatever_bound_name_sympy_kept():
+    """f'(u) is Subs(Derivative(f(t), t), t, u) in sympy, equal under any renaming of t, so its cache
+    can hand back a Dummy or t: S02's and S20's printed evidence came out differently in two runs.
+    Printed as f'(u), equal expressions print alike, and the order of the factors no longer depends
+    on Dummies' creation order."""
+    f, u, w = sp.Function("f"), sp.Symbol("u"), sp.Symbol("W_2")
+    t, dummy = sp.Symbol("t"), sp.Dummy("xi_1")
+    named = w * sp.Subs(sp.Derivative(f(t), t), t, u) * sp.Subs(sp.Derivative(f(t), t), t, w * u)
+    fresh = (
+        w * sp.Subs(sp.Derivative(f(dummy), dummy), dummy, w * u) * sp.Subs(sp.Derivative(f(dummy), dummy), dummy, u)
+    )
+    assert theory.chain_latex(named) == theory.chain_latex(fresh)
+    assert (
+        theory.chain_latex(named)
+        == r"W_{2} \operatorname{f'}{\left(u \right)} \operatorname{f'}{\left(W_{2} u \right)}"
+    )
+    assert "xi" not in theory.chain_latex(theory.chain_gradient(3))
 
 
 def test_the_ball_route_takes_floats_e_and_any_power_exactly():

@@ -54,19 +54,10 @@ def chain_model(n: int) -> ChainModel:
     return ChainModel(n, xin, W, b, tuple(z), tuple(a))
 
 
-# The bound variable of every f'(u) = Subs(Derivative(f(xi), xi), xi, u) in a gradient. sympy's diff
-# makes a fresh Dummy for each, and Dummies sort by their creation count, so the factors' printed
-# order would depend on what ran before in the process; one named symbol sorts the same every time.
-XI = sp.Symbol("xi_1")
-
-
 def chain_gradient(n: int, name: str | None = None, **params: float) -> sp.Expr:
-    """dy/dW1 by sympy's differentiation of the model itself; f left symbolic unless name is given.
-    Each f'(u) is Subs(Derivative(f(XI), XI), XI, u), the same expression whatever ran before."""
+    """dy/dW1 by sympy's differentiation of the model itself; f left symbolic unless name is given."""
     model = chain_model(check_depth(n))
     grad = sp.diff(model.y, model.W[1])
-    # xreplace, not replace: a Subs equals its renamed self, so replace would keep the Dummy.
-    grad = grad.xreplace(dict.fromkeys(grad.atoms(sp.Dummy), XI))
     if name is None:
         return grad
     return with_activation(grad, name, **params)
@@ -85,13 +76,23 @@ def with_activation(expr: sp.Expr, name: str, **params: float) -> sp.Expr:
 
 
 fprime = sp.Function("fprime")
+F_PRIME = sp.Function("f'")  # the same f'(u), named for the page
 
 
-def _mark_derivatives(expr: sp.Expr) -> sp.Expr:
+def _mark_derivatives(expr: sp.Expr, as_function=fprime) -> sp.Expr:
     """Subs(Derivative(f(t), t), t, u) -> fprime(u): sympy's own chain-rule output, renamed."""
     return expr.replace(
-        lambda e: isinstance(e, sp.Subs) and isinstance(e.expr, sp.Derivative), lambda e: fprime(e.point[0])
+        lambda e: isinstance(e, sp.Subs) and isinstance(e.expr, sp.Derivative), lambda e: as_function(e.point[0])
     )
+
+
+def chain_latex(expr: sp.Expr) -> str:
+    """LaTeX of a chain-rule expression in f, each f'(u) written f'(u).
+
+    sympy writes f'(u) as Subs(Derivative(f(t), t), t, u). A Subs equals its renamed self, so
+    sympy's cache hands back whichever bound name it met first (a fresh Dummy, or t), and Dummies
+    sort by creation: printed as it is, the text depended on what had run before in the process."""
+    return sp.latex(_mark_derivatives(expr, F_PRIME))
 
 
 def chain_gradient_mp(n: int, name: str, **params: float):

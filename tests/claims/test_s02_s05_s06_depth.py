@@ -29,7 +29,12 @@ def test_s02_weights_are_independent_so_the_stated_product_is_zero(n):
     true = theory.with_activation(theory.chain_gradient(n), "tanh").subs(at)
     assert sp.N(true, 30) != 0
     evidence.record(
-        "S02", "symbolic", depth=n, stated_product="0", dW_i_dW_im1="0", dy_dW1=sp.latex(theory.chain_gradient(n))
+        "S02",
+        "symbolic",
+        depth=n,
+        stated_product="0",
+        dW_i_dW_im1="0",
+        dy_dW1=theory.chain_latex(theory.chain_gradient(n)),
     )
 
 

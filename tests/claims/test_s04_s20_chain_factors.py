@@ -147,8 +147,8 @@ def test_s20_the_answers_factor_is_a_layers_own_weight_gradient_not_a_chain_fact
     evidence.record(
         "S20",
         "symbolic",
-        answer_factor=sp.latex(answer[3]),
-        chain_rule_factor=sp.latex(chain[3]),
+        answer_factor=theory.chain_latex(answer[3]),
+        chain_rule_factor=theory.chain_latex(chain[3]),
         note="the answer's factor is d a_{i-1} / d W_{i-1}; the chain's is d z_i / d z_{i-1}",
     )
 
