@@ -26,7 +26,7 @@ import numpy as np
 import torch
 
 from experiments.runner import run_cells
-from experiments.s19 import Split, layer_sizes, protocol, split, train_cell
+from experiments.s19 import Split, cells, layer_sizes, protocol, split, train_cell
 
 BATCH_SIZES = (1, 2, 5, 10, 20, 40)
 
@@ -60,12 +60,12 @@ def hidden_product_gflops(data: Split, seeds: int, spec: dict, reps: int = 200) 
 def whole_protocol(spec: dict) -> None:
     """The pre-registered run (every cell, every seed) as the suite's test makes it: wall, CPU and
     system seconds and the page faults it took (experiments/allocator.py is what keeps those few)."""
-    cells = [(ds, act) for ds in spec["data"]["datasets"] for act in spec["model"]["activations"]]
+    grid = cells(spec)
     before = resource.getrusage(resource.RUSAGE_SELF)
-    wall, _ = timed(lambda: run_cells(cells, list(range(spec["training"]["seeds"])), spec))
+    wall, _ = timed(lambda: run_cells(grid, list(range(spec["training"]["seeds"])), spec))
     after = resource.getrusage(resource.RUSAGE_SELF)
     print(
-        f"S19 protocol, {len(cells)} cells of {spec['training']['seeds']} seeds, torch {torch.__version__}, "
+        f"S19 protocol, {len(grid)} cells of {spec['training']['seeds']} seeds, torch {torch.__version__}, "
         f"{torch.get_num_threads()} threads: {wall:.1f} s wall, {after.ru_utime - before.ru_utime:.1f} s user, "
         f"{after.ru_stime - before.ru_stime:.1f} s system, {after.ru_minflt - before.ru_minflt:,} page faults"
     )

@@ -26,6 +26,11 @@ def protocol() -> dict:
     return tomllib.loads(PROTOCOL_PATH.read_text(encoding="utf-8"))
 
 
+def cells(spec: dict) -> list[tuple[str, str]]:
+    """Every (dataset, activation) cell of the protocol, dataset by dataset."""
+    return [(ds, act) for ds in spec["data"]["datasets"] for act in spec["model"]["activations"]]
+
+
 def spirals(points: int, turns: float, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaved spirals in the plane, Gaussian noise added."""
     rng = np.random.default_rng(seed)

@@ -91,7 +91,7 @@ def test_s19_dask_cluster_gives_the_same_results_as_the_local_run():
 @pytest.mark.claim("S19")
 def test_s19_pre_registered_experiment():
     spec = s19.protocol()
-    cells = [(ds, act) for ds in spec["data"]["datasets"] for act in spec["model"]["activations"]]
+    cells = s19.cells(spec)
     results = run_cells(cells, list(range(spec["training"]["seeds"])), spec)
     outcome = analyse(results, spec)
     evidence.record(
