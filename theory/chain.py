@@ -80,7 +80,8 @@ F_PRIME = sp.Function("f'")  # the same f'(u), named for the page
 
 
 def _mark_derivatives(expr: sp.Expr, as_function=fprime) -> sp.Expr:
-    """Subs(Derivative(f(t), t), t, u) -> fprime(u): sympy's own chain-rule output, renamed."""
+    """Subs(Derivative(f(t), t), t, u) -> as_function(u) (fprime for the evaluators, F_PRIME for
+    the page): sympy's own chain-rule output, renamed."""
     return expr.replace(
         lambda e: isinstance(e, sp.Subs) and isinstance(e.expr, sp.Derivative), lambda e: as_function(e.point[0])
     )
