@@ -143,19 +143,26 @@ def workers_count(text: str) -> str:
     raise argparse.ArgumentTypeError(f"{text!r} is not a number of workers (0, 1, 2, ... or auto)")
 
 
-def main(argv: list[str] | None = None) -> int:
+PROFILE_HELP = (
+    "Hypothesis profile (tests/conftest.py): ci, the default; dev, fewer examples; thorough, many more "
+    "examples and wider simulations, the archival run"
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line: verify, report and audit, each option with its help."""
     parser = argparse.ArgumentParser(prog="activation-claims", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     v = sub.add_parser("verify", help="run the suite and write results.json")
-    v.add_argument("--profile", choices=PROFILES, default="ci")
-    v.add_argument("--results", type=Path, default=DEFAULT_OUT / "results.json")
+    v.add_argument("--profile", choices=PROFILES, default="ci", help=PROFILE_HELP)
+    v.add_argument("--results", type=Path, default=DEFAULT_OUT / "results.json", help="where results.json goes")
     v.add_argument("--dask-scheduler", default=None, help="run the experiment's cells on this Dask scheduler")
     add_run_options(v)
     r = sub.add_parser(
         "report", help="run the suite (or read results.json) and write DIR/index.html and DIR/results.json"
     )
-    r.add_argument("--profile", choices=PROFILES, default="ci")
-    r.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    r.add_argument("--profile", choices=PROFILES, default="ci", help=PROFILE_HELP)
+    r.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR", help="where index.html and results.json go")
     r.add_argument("--from-results", type=Path, default=None, help="report an existing results.json instead of running")
     r.add_argument("--dask-scheduler", default=None, help="run the experiment's cells on this Dask scheduler")
     add_run_options(r)
@@ -171,7 +178,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     a.add_argument("--state", type=Path, default=None, metavar="PATH", help="with --exhaustive: resume from here")
     a.add_argument("--dask-scheduler", default=None, help="with --exhaustive: run the chunks on this Dask scheduler")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
 
     if args.command == "audit":  # imported here: the audit loads torch, JAX and mpmath, which report never needs
         from reports import audit_command

@@ -1,6 +1,8 @@
 """Prose bound to evidence: typed numbers and unasserted qualifiers are ledger errors, placeholders
 fill from keyed evidence or fail, and each verdict needs its kind of evidence."""
 
+import string
+
 import pytest
 
 from reports import prose
@@ -192,6 +194,14 @@ def test_evidence_fields_read_as_labelled_columns(key, label):
 )
 def test_long_constants_are_set_apart(text, constant):
     assert is_constant(text) is constant
+
+
+def test_a_long_constant_with_any_other_character_in_it_is_text():
+    """A constant is digits, sign, point, exponent e and the slash of a fraction; any other character
+    (a letter, a space, a bracket) makes it text, which wraps in its cell."""
+    alphabet = set("0123456789.-+e/")
+    for ch in sorted(set(string.printable) - alphabet):
+        assert not is_constant("1.6732632423543772848170429916717" + ch), repr(ch)
 
 
 def verdicts(**v) -> str:

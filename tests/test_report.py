@@ -1,5 +1,6 @@
 """The report: built from results.json, self-contained, deterministic, atomic, and clear about bad input."""
 
+import argparse
 import html
 import json
 import os
@@ -11,6 +12,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+import yaml
 
 from reports import cli
 from reports.results import write_atomically
@@ -486,6 +488,15 @@ def test_every_in_page_link_resolves(small_results, page):
     assert all(ref in ids for ref in links), sorted(set(links) - ids)
 
 
+def test_the_cite_section_gives_the_citation_files_message_and_bibtex(page):
+    """What CITATION.cff asks of a citer, and the entry to cite, read here from the file itself."""
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    cite = page[page.index('<h2 id="cite">') :]
+    assert f"<p>{html.escape(cff['message'])}</p>" in cite
+    entry = html.unescape(re.search(r"<pre>(.*?)</pre>", cite, re.S).group(1))
+    assert entry.startswith("@software{") and f"{{{{{cff['title']}}}}}" in entry and cff["version"] in entry
+
+
 class VisibleText(HTMLParser):
     """Text a reader sees outside <pre>, <code>, <math>, <svg> and <style> (where numbers are exact constants,
     formulas or drawing)."""
@@ -685,6 +696,20 @@ def test_verify_shares_the_tests_among_the_workers_it_is_given(workers, expected
     (args,) = seen
     start = args.index("-n") if "-n" in args else len(args)
     assert args[start : start + 4] == expected
+
+
+@pytest.mark.parametrize("command", ["verify", "report", "audit"])
+def test_every_option_of_the_command_line_says_what_it_does_in_help(command, capsys):
+    """Each option of each command has a help text, and `activation-claims COMMAND --help` prints it."""
+    (commands,) = [a for a in cli.build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    options = [a for a in commands.choices[command]._actions if a.option_strings and a.dest != "help"]
+    assert options and all(a.help for a in options), [a.dest for a in options if not a.help]
+    with pytest.raises(SystemExit) as done:
+        cli.main([command, "--help"])
+    shown = " ".join(capsys.readouterr().out.split())  # the help wraps at the terminal's width
+    assert done.value.code == 0
+    for a in options:
+        assert a.option_strings[0] in shown and " ".join(a.help.split()) in shown, a.dest
 
 
 def test_a_bad_worker_count_is_a_usage_error_that_says_what_is_valid(capsys):

@@ -101,6 +101,9 @@ def test_bibtex_names_people_family_name_first_and_bodies_in_braces():
     assert "  url = {https://example.org/tool}" in bibtex({**cff, "preferred-citation": paper})
     assert "  url = {https://example.org/site}" in bibtex({**site, "preferred-citation": paper})
     assert "url" not in bibtex({k: v for k, v in site.items() if k != "url"} | {"preferred-citation": paper})
+    # and one with its own url links that
+    own = paper | {"url": "https://example.org/paper"}
+    assert "  url = {https://example.org/paper}" in bibtex({**cff, "preferred-citation": own})
 
 
 def test_the_audit_table_pads_columns_and_writes_a_dash_for_what_was_not_measured():
