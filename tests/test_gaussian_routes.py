@@ -49,6 +49,34 @@ def test_at_q_zero_the_moment_is_the_integrand_at_zero():
         assert abs(moment("softplus", "second", 0.0).value - mpmath.log(2) ** 2) < mpmath.mpf(10) ** -30
 
 
+@pytest.mark.parametrize(
+    ("name", "kind", "limit"),
+    [
+        ("relu", "slope2", 0.5),  # 0 on the left, 1 on the right
+        ("elu", "slope2", 0.5),  # e^(2x) -> 0 on the left
+        ("tanh", "slope2", 0.0),
+        ("logsigmoid", "slope2", 0.5),  # the slope is 1 on the left, 0 on the right
+        ("tanhshrink", "slope2", 1.0),
+        ("tanh", "second", 1.0),
+        ("relu", "second", mpmath.inf),  # q/2
+        ("softplus", "second", mpmath.inf),
+    ],
+)
+def test_as_q_grows_the_moment_tends_to_the_mean_of_the_integrands_ends(name, kind, limit):
+    """q = +inf: the limit of E[g(sqrt(q) z)], (g(-oo) + g(+oo))/2 for g >= 0, +inf where g is
+    unbounded; each finite one approached by the finite-q route at q = 10^8 (within 10^-3: the
+    Gaussian's mass near 0, where g is in between, shrinks like 1/sqrt(q))."""
+    at_inf = moment(name, kind, mpmath.inf)
+    assert at_inf.value == limit and at_inf.method == "limit as q grows without bound"
+    far = moment(name, kind, 1e8).value
+    assert abs(far - limit) < 1e-3 if limit != mpmath.inf else far > 1e7
+
+
+def test_the_mean_has_no_limit_at_infinite_q():
+    with pytest.raises(ValueError, match="kind second or slope2"):
+        moment("relu", "mean", mpmath.inf)
+
+
 @pytest.mark.parametrize(("name", "sigma_w"), [("tanh", 5 / 3), ("sigmoid", 1.0), ("tanh", 0.9)])
 def test_the_depth_scale_is_the_e_folding_depth_of_chi_1(name, sigma_w):
     """1 / |ln chi_1| layers shrink or grow the squared gradient norm by e: against chi_1 from the
@@ -147,6 +175,29 @@ def test_the_variance_map_and_its_fixed_point_for_relu_in_closed_form():
         assert abs(fixed_point("relu", 1.0, 0.5) - mpmath.mpf(1) / 2) <= mpmath.mpf(10) ** -(DIGITS - 6)
 
 
+@pytest.mark.parametrize("sigma_b", [0.2, 0.01])
+def test_a_slowly_settling_fixed_point_is_found_on_a_bracket_from_either_side(sigma_b):
+    """relu at sigma_w = 1.414 contracts by sigma_w^2/2 = 0.99970 a layer: 60 steps from q = 1 leave
+    q* = sigma_b^2 / (1 - sigma_w^2/2) far off, from below (q* = 132.5 at sigma_b = 0.2) or from above
+    (q* = 0.331 at sigma_b = 0.01); the root on the bracket is q* to 12 digits."""
+    from theory.meanfield import fixed_point
+
+    with mpmath.workdps(30):
+        expected = mpmath.mpf(sigma_b) ** 2 / (1 - mpmath.mpf(1.414) ** 2 / 2)
+        assert abs(fixed_point("relu", 1.414, sigma_b) - expected) < mpmath.mpf(10) ** -12 * expected
+
+
+@pytest.mark.parametrize(("name", "sigma_w", "sigma_b", "chi_1"), [("elu", 1.5, 0.3, 1.125), ("relu", 1.6, 0.2, 1.28)])
+def test_where_q_grows_without_bound_q_star_is_infinite_and_chi_1_its_limit(name, sigma_w, sigma_b, chi_1):
+    """No fixed point: elu and relu grow like sigma_w^2 q/2 > q, so q -> inf, and chi_1 is taken in the
+    limit, sigma_w^2 (f'(-oo)^2 + f'(+oo)^2)/2 = sigma_w^2/2 for both."""
+    from theory.meanfield import fixed_point, phase
+
+    assert fixed_point(name, sigma_w, sigma_b) == mpmath.inf
+    p = phase(name, sigma_w, sigma_b)
+    assert p.q_star == mpmath.inf and p.phase == "chaotic" and abs(p.chi1 - chi_1) < 1e-15
+
+
 def test_chi_1_finds_q_star_with_the_activations_own_parameters():
     """elu with alpha = 0.5 has its own fixed point (f^2 on the negative side changes with alpha)."""
     from theory.meanfield import chi1, fixed_point
@@ -181,6 +232,8 @@ def test_relu_phases_on_either_side_of_root_two(sigma_w, phase_name, chi_1):
     assert p.phase == phase_name and abs(float(p.chi1) - chi_1) < 1e-12
     if phase_name == "ordered":  # q* = sigma_b^2 / (1 - sigma_w^2/2); none is finite from sqrt(2) on
         assert abs(p.q_star - mpmath.mpf(0.2) ** 2 / (1 - mpmath.mpf(sigma_w) ** 2 / 2)) < 1e-12
+    else:
+        assert p.q_star == mpmath.inf
     assert p.depth_scale == (np.inf if phase_name == "critical" else pytest.approx(1 / abs(np.log(chi_1)), rel=1e-12))
 
 

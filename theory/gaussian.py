@@ -13,7 +13,7 @@ import sympy as sp
 from registry import get
 from theory.gaussian_pieces import piece_moment
 from theory.mp import compiled
-from theory.ranges import pieces
+from theory.ranges import limits_of, pieces
 from theory.symbolic import derivative, expression, x
 
 z = sp.Symbol("z", real=True)
@@ -44,6 +44,22 @@ def integrand(name: str, kind: str, **params: float) -> sp.Expr:
 
 
 @cache
+def at_infinite_q(name: str, kind: str, params: tuple = ()) -> mpmath.mpf:
+    """lim_{q->oo} E[g(sqrt(q) z)] = (g(-oo) + g(+oo))/2 for g = f^2 or f'^2: g >= 0, so where g is
+    bounded dominated convergence gives the mean of its two limits (z < 0 and z > 0 each have
+    probability 1/2), and where g grows without bound at an end the expectation does too (+inf).
+    Not for f itself, whose two ends may have opposite infinite limits."""
+    if kind == "mean":
+        raise ValueError("E[f(sqrt(q) z)] has no limit as q grows for every f: at q = inf, kind second or slope2")
+    ends = limits_of(integrand(name, kind, **dict(params)))
+    if not all(end.is_extended_real for end in ends):
+        raise ValueError(f"{name}: {kind}'s integrand has no limit at an end ({ends[0]}, {ends[1]})")
+    if sp.oo in ends:
+        return mpmath.inf
+    return mpmath.mpf(sp.N(ends[0] + ends[1], DIGITS + 5)) / 2
+
+
+@cache
 def closed_form(name: str, kind: str, params: tuple = ()) -> sp.Expr | None:
     """E[g(sqrt(q) z)] as a sympy expression in q, when g is piecewise and each piece integrates."""
     g = sp.piecewise_fold(integrand(name, kind, **dict(params)))
@@ -65,14 +81,17 @@ def closed_form(name: str, kind: str, params: tuple = ()) -> sp.Expr | None:
 
 
 def moment(name: str, kind: str, at_q: float, digits: int = DIGITS, **params: float) -> Moment:
-    """E[g(sqrt(q) z)] at q = at_q > 0 (q = 0 gives g(0)): closed form if sympy has one, else quadrature."""
+    """E[g(sqrt(q) z)] at q = at_q > 0: closed form if sympy has one, else quadrature. At the ends,
+    q = 0 gives g(0), and q = +inf gives the limit as q grows, (g(-oo) + g(+oo))/2 (see at_infinite_q)."""
     key = tuple(sorted(params.items()))
-    form = closed_form(name, kind, key)
     with mpmath.workdps(digits):
         qv = mpmath.mpf(at_q)
         if qv == 0:
             g = compiled(integrand(name, kind, **params))
             return Moment(g(mpmath.mpf(0)), None, "value at 0")
+        if qv == mpmath.inf:
+            return Moment(at_infinite_q(name, kind, key), None, "limit as q grows without bound")
+        form = closed_form(name, kind, key)
         if form is not None:
             return Moment(+compiled(form, (q,))(qv), form, "closed form")
         g = compiled(integrand(name, kind, **params))

@@ -14,6 +14,9 @@ from theory.gaussian import moment
 # iteration inside a root search costs minutes.
 DIGITS = 20
 CRITICAL_TOL = mpmath.mpf(10) ** -6
+# q past which a map still above the identity is taken to grow without bound (q* = +inf): a net whose
+# pre-activations have variance 10^12 has left every regime the mean-field claims speak of.
+Q_UNBOUNDED = mpmath.mpf(10) ** 12
 
 
 def q_map(name: str, sigma_w: float, sigma_b: float, q: float, **params: float) -> mpmath.mpf:
@@ -23,10 +26,12 @@ def q_map(name: str, sigma_w: float, sigma_b: float, q: float, **params: float) 
 
 
 def fixed_point(name: str, sigma_w: float, sigma_b: float, **params: float) -> mpmath.mpf:
-    """q* = q_map(q*), the fixed point reached by iterating the map from q = 1, finished by a
-    secant search once the iteration slows; 0 when it collapses toward 0 (sigma_b = 0, a
-    contracting map). Where the map is neutral (relu at sigma_w^2 = 2, sigma_b = 0) every q is
-    a fixed point and q = 1 is returned. Where it contracts by at most 1/2, the answer is within
+    """q* = q_map(q*), the fixed point reached by iterating the map from q = 1, finished on a
+    bracket of the sign change of q_map(q) - q once the iteration slows; 0 when it collapses toward
+    0 (sigma_b = 0, a contracting map); +inf where q grows without bound (q_map(q) > q from the last
+    iterate up to Q_UNBOUNDED: relu from sigma_w^2 = 2 on with sigma_b > 0, elu at sigma_w = 1.5,
+    sigma_b = 0.3). Where the map is neutral (relu at sigma_w^2 = 2, sigma_b = 0) every q is a fixed
+    point and q = 1 is returned. Where it contracts by at most 1/2, the answer is within
     10^-(DIGITS - 6) max(1, q*) of q*: the iteration stops once a step is that small, and what is
     left is at most the last step."""
     with mpmath.workdps(DIGITS):
@@ -43,11 +48,22 @@ def fixed_point(name: str, sigma_w: float, sigma_b: float, **params: float) -> m
             if nxt < mpmath.mpf(10) ** -12:
                 return mpmath.mpf(0)
             qv = nxt
-        try:
-            root = mpmath.findroot(lambda t: q_map(name, sigma_w, sigma_b, t, **params) - t, qv)
-        except (ValueError, ZeroDivisionError):
-            return qv
-        return root if root >= 0 else qv
+
+        def excess(t: mpmath.mpf) -> mpmath.mpf:
+            return q_map(name, sigma_w, sigma_b, t, **params) - t
+
+        # A bracket [lo, hi] with excess(lo) > 0 > excess(hi), by doubling or halving from the last
+        # iterate: a secant step from one point can leave q >= 0, where the map is not defined.
+        lo = hi = qv
+        while excess(hi) > 0:
+            if hi > Q_UNBOUNDED:
+                return mpmath.inf
+            lo, hi = hi, 2 * hi
+        while excess(lo) < 0:
+            if lo < mpmath.mpf(10) ** -12:
+                return mpmath.mpf(0)
+            lo, hi = lo / 2, lo
+        return mpmath.findroot(excess, (lo, hi), solver="anderson")
 
 
 def chi1(name: str, sigma_w: float, sigma_b: float, q_star: mpmath.mpf | None = None, **params: float) -> mpmath.mpf:

@@ -137,11 +137,13 @@ def output_range(name: str, **params: float) -> Range:
 def limits_at_infinity(name: str, order: int = 0, **params: float) -> tuple[sp.Expr, sp.Expr]:
     """(lim_{x->-oo}, lim_{x->+oo}) of f (order 0) or of its order-th derivative."""
     expr = expression(name, **params) if order == 0 else derivative(name, order, **params)
-    return _limits(expr)
+    return limits_of(expr)
 
 
 @cache
-def _limits(expr: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
+def limits_of(expr: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
+    """(lim_{x->-oo}, lim_{x->+oo}) of an expression in x, each on the piece that reaches that end
+    (sympy's limit() of a Piecewise at oo fails on the comparison of its conditions with zoo)."""
     found = {}
     for piece, where in pieces(expr):
         if where.inf == -sp.oo:
