@@ -8,6 +8,7 @@ import re
 import pytest
 
 from reports import figures
+from tests.figure_examples import CHI_ROWS
 
 pytestmark = pytest.mark.instrument
 
@@ -60,18 +61,7 @@ def test_dead_relu_traces_name_each_optimizer_and_the_step_the_deeper_unit_comes
 
 
 def test_chi_1_against_simulation_labels_each_width_and_each_activation_with_its_gain():
-    rows = [
-        {
-            "activation": act,
-            "sigma_w (torch gain)": gain,
-            "chi_1": chi,
-            "simulated_chi_1 width 64": chi * 1.01,
-            "standard_error width 64": 0.01,
-            "simulated_chi_1 width 256": chi * 0.99,
-            "standard_error width 256": 0.005,
-        }
-        for act, gain, chi in (("relu", 2**0.5, 1.0), ("tanh", 5 / 3, 1.2))
-    ]
+    rows = CHI_ROWS  # relu at sqrt 2 and tanh at 5/3, widths 64 and 256
     words = texts(figures.chi1_predicted_vs_simulated(rows))
     assert {"predicted", "simulated, width 64", "simulated, width 256"} <= set(words)
     assert {"relu", "sigma_w=1.41", "tanh", "sigma_w=1.67"} <= set(words)  # a tick label's two lines
