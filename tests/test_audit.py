@@ -338,3 +338,24 @@ def test_the_numpy_baseline_in_bfloat16_is_the_float32_reference_rounded_once_mo
     assert np.array_equal(gradient("numpy", "gelu", xs, "bfloat16"), once_more)
     assert not np.array_equal(once_more, derivative("gelu", xs.astype(np.float32)).astype(np.float64))
     assert numpy_reference.version() == np.__version__
+
+
+@pytest.mark.parametrize("dtype", [np.dtype(np.float64), np.dtype(np.float16)], ids=str)
+def test_an_edge_that_does_not_separate_cleanly_keeps_the_sweep_point_and_is_not_exact(dtype):
+    """_edge gets a and b with holds(a) != holds(b); where the run's end goes the other way (holds(a)
+    and not holds(b) at a rising edge), the edge stays at the sweep point, flagged as not exact."""
+    assert audit._edge(lambda v: v < 1.5, 1.0, 2.0, dtype, rising=True) == (2.0, False)
+    assert audit._edge(lambda v: v > 1.5, 1.0, 2.0, dtype, rising=False) == (1.0, False)
+    # where it separates, the first float of the run and the last before it falls, exactly
+    assert audit._edge(lambda v: v >= 1.5, 1.0, 2.0, dtype, rising=True) == (1.5, True)
+    below = float(np.nextafter(dtype.type(1.5), dtype.type(0)))
+    assert audit._edge(lambda v: v < 1.5, 1.0, 2.0, dtype, rising=False) == (below, True)
+
+
+def test_the_sparse_float64_points_keep_every_binade_up_to_2_64_and_every_16th_beyond():
+    """Past 2^64 every entry of the audit is saturated, so float64 keeps one binade in 16 there."""
+    mags = np.abs(audit._binade_points("float64", 4))
+    binades = set((np.frexp(mags)[1] - 1).tolist())
+    assert set(range(-1022, 65)) <= binades
+    beyond = sorted(b for b in binades if b > 64)
+    assert beyond == list(range(80, 1024, 16))

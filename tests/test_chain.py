@@ -237,3 +237,11 @@ def test_the_block_product_of_a_few_inputs_is_the_loops_bit_for_bit(name, dtype,
     for field in ("value", "sign", "log_abs"):
         ours, theirs = getattr(blocks, field), getattr(loop, field)
         assert ours.dtype == theirs.dtype and ours.tobytes() == theirs.tobytes(), field
+
+
+def test_the_exact_chain_takes_an_activations_parameters_as_the_doubles_the_float_routes_use():
+    """leaky_relu's slope 0.01 is no double: the exact chain multiplies by the double 0.01 stands for
+    (0.01000000000000000020816...), as NumPy and torch do, not by the decimal 1/100."""
+    with mpmath.workdps(50):
+        zs = theory.chain.pre_activations_mp("leaky_relu", -1.0, [1.0, 1.0], [0.0, 0.0])
+        assert zs[1] == -mpmath.mpf(0.01) and zs[1] != -mpmath.mpf(1) / 100

@@ -98,3 +98,12 @@ def test_a_threshold_states_the_floats_its_monotone_check_covered():
     assert (
         part.coverage == "monotone on 22 floats: every float within 8 of the edge and 5 spread evenly over the bracket"
     )
+
+
+def test_a_predicate_may_answer_in_any_truth_values():
+    """What a predicate returns is read as truth values: 0 and 2 (a count, say) find the same edge
+    and intervals as the booleans."""
+    as_counts = float_threshold(lambda v: 2 * (v >= 1.5), 0.0, 4.0, np.float16)
+    assert as_counts.edge == float_threshold(lambda v: v >= 1.5, 0.0, 4.0, np.float16).edge == 1.5
+    window = [[1.0, float(np.nextafter(np.float16(2), np.float16(0)))]]
+    assert float_intervals(lambda v: 2 * ((v >= 1) & (v < 2)), -4.0, 8.0, np.float16) == window

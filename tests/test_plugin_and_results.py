@@ -254,6 +254,16 @@ def test_the_claim_option_runs_that_claims_tests_and_lists_the_others_as_not_run
     assert [(t["nodeid"], t["outcome"]) for t in claims["X02"]["tests"]] == [("tests/test_x2.py::test_x2", "not run")]
 
 
+def test_the_terminal_table_marks_a_claim_not_reproduced_in_red(small_project, capsys):
+    (small_project / "tests" / "test_x2.py").write_text(
+        "import pytest\n\n\n@pytest.mark.claim('X02')\ndef test_x2():\n    assert False\n"
+    )
+    code = run_in_process(small_project, "--ledger=claims.toml", "--color=yes", "--results=r.json")
+    assert code == pytest.ExitCode.TESTS_FAILED
+    (x2,) = [line for line in capsys.readouterr().out.splitlines() if re.match(r"(\x1b\[[0-9;]*m)*X02 ", line)]
+    assert x2.startswith("\x1b[31m") and "NOT REPRODUCED" in x2
+
+
 def test_pytest_help_lists_the_plugins_options_with_what_each_does(small_project, capsys):
     from reports.plugin import DEFAULT_RESULTS
 

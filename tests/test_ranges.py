@@ -118,3 +118,10 @@ def test_a_range_lies_in_an_open_interval_only_if_no_attained_extreme_touches_it
     assert r.contains_open(0.0, 0.3) and r.contains_open(-1.0, 0.26)
     assert not r.contains_open(0.0, 0.25) and not r.contains_open(0.01, 0.3)
     assert not theory.derivative_range("relu").contains_open(0.0, 2.0)  # relu' attains its inf, 0
+
+
+def test_a_one_sided_limit_where_no_piece_applies_says_so():
+    from theory.symbolic import x
+
+    with pytest.raises(ArithmeticError, match=r"no piece of .* applies on side \+ of 1"):
+        theory.ranges.one_sided_limit(sp.Piecewise((x, x < 0)), 1.0, "+")

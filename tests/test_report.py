@@ -16,6 +16,7 @@ import yaml
 
 from reports import cli
 from reports.results import write_atomically
+from tests.fixture_scope import module_unless_mutmut_records
 
 # Checks the report machinery; establishes no claim.
 pytestmark = pytest.mark.instrument
@@ -54,7 +55,7 @@ def build(results: Path, out: Path) -> int:
     return cli.main(["report", "--from-results", str(results), "--out", str(out)])
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=module_unless_mutmut_records)
 def built(small_results, tmp_path_factory) -> Path:
     """The report directory built once from small_results: a check that writes over a report copies it."""
     out = tmp_path_factory.mktemp("page")
@@ -62,7 +63,7 @@ def built(small_results, tmp_path_factory) -> Path:
     return out
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=module_unless_mutmut_records)
 def page(built) -> str:
     """index.html built once from small_results, for the checks that only read it."""
     return (built / "index.html").read_text()
@@ -469,6 +470,18 @@ def test_each_claim_card_opens_with_its_finding_and_folds_its_evidence(small_res
     assert section.index('class="lead"') < section.index("<figure") < section.index("<details")
 
 
+def test_each_claim_card_lists_the_tests_that_ran_for_it(small_results, page):
+    """The card's tests table names each test of the claim (without its file) with its outcome."""
+    results = json.loads(small_results.read_text())
+    ran = [c for c in results["claims"] if c["tests"]]
+    assert ran
+    for claim in ran:
+        section = re.search(rf'<section class="claim" id="{claim["id"]}">(.*?)</section>', page, re.S).group(1)
+        assert "No test ran for this claim" not in section, claim["id"]
+        for t in claim["tests"]:
+            assert html.escape(t["nodeid"].split("::", 1)[-1]) in section, t["nodeid"]
+
+
 def test_every_figure_has_a_caption_and_a_text_alternative(page):
     figures = re.findall(r"<figure\b.*?</figure>", page, re.S)
     assert figures
@@ -707,7 +720,7 @@ def test_every_option_of_the_command_line_says_what_it_does_in_help(command, cap
     with pytest.raises(SystemExit) as done:
         cli.main([command, "--help"])
     shown = " ".join(capsys.readouterr().out.split())  # the help wraps at the terminal's width
-    assert done.value.code == 0
+    assert done.value.code == 0 and shown.startswith(f"usage: activation-claims {command} ")
     for a in options:
         assert a.option_strings[0] in shown and " ".join(a.help.split()) in shown, a.dest
 
