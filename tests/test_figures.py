@@ -64,6 +64,8 @@ def test_chi_1_against_simulation_labels_each_width_and_each_activation_with_its
     rows = CHI_ROWS  # relu at sqrt 2 and tanh at 5/3, widths 64 and 256
     words = texts(figures.chi1_predicted_vs_simulated(rows))
     assert {"predicted", "simulated, width 64", "simulated, width 256"} <= set(words)
+    alone = texts(figures.chi1_predicted_vs_simulated(rows[:1]))  # one row labels its series too
+    assert {"predicted", "simulated, width 64", "simulated, width 256"} <= set(alone)
     assert {"relu", "sigma_w=1.41", "tanh", "sigma_w=1.67"} <= set(words)  # a tick label's two lines
 
 
@@ -372,6 +374,19 @@ def test_the_audit_detail_draws_signed_x_on_a_symmetric_log_scale_and_shades_the
     assert ax["lines"]["torch float32"] == [([-2.0, 0.5], [3.0, figures.ULPS_CEILING])]
     assert ax["lines"]["NumPy reference"] == [([-1.0], [1e-2])]
     assert ax["hlines"] == [(4.0, "--")]  # the audit's budget
+
+
+def test_a_figures_title_is_its_suptitle_else_its_panels_titles_else_a_plain_word():
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2)
+    assert figures.figure_title(fig) == "figure"  # nothing titled: the text alternative still says what it is
+    left.set_title("a")
+    right.set_title("b")
+    assert figures.figure_title(fig) == "a; b"
+    fig.suptitle("both")
+    assert figures.figure_title(fig) == "both"
+    plt.close(fig)
 
 
 def test_a_figure_drawn_to_svg_is_closed_and_no_other():

@@ -261,3 +261,11 @@ def test_upstream_reports_are_https_addresses():
     for bad in ('"https://github.com/a/b/issues/1"', '["github.com/a/b/issues/1"]', "[1]"):
         with pytest.raises(LedgerError, match="'upstream' must be a list of https:// addresses"):
             ledger_with(f'verdict = {{ float = "supported" }}\nupstream = {bad}')
+
+
+def test_a_claims_record_holds_its_correction_filled_from_its_evidence():
+    """results.json's correction is the ledger's template with each placeholder filled from the
+    claim's evidence (what a reader of results.json alone sees)."""
+    claim = ledger_with('verdict = { math = "refuted" }\ncorrection = "it fails from {n.count:d} on"').claims["X1"]
+    record = claim_record(claim, [], [{"kind": "numeric", "key": "n", "count": 12}])
+    assert record["correction"] == "it fails from 12 on" and record["finding"] is None

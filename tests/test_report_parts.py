@@ -101,6 +101,8 @@ def test_bibtex_names_people_family_name_first_and_bodies_in_braces():
     assert "  url = {https://example.org/tool}" in bibtex({**cff, "preferred-citation": paper})
     assert "  url = {https://example.org/site}" in bibtex({**site, "preferred-citation": paper})
     assert "url" not in bibtex({k: v for k, v in site.items() if k != "url"} | {"preferred-citation": paper})
+    # the project's doi, where the preferred citation has none of its own
+    assert "  doi = {10.5281/zenodo.1}" in bibtex({**cff, "doi": "10.5281/zenodo.1", "preferred-citation": paper})
     # and one with its own url links that
     own = paper | {"url": "https://example.org/paper"}
     assert "  url = {https://example.org/paper}" in bibtex({**cff, "preferred-citation": own})
@@ -459,6 +461,11 @@ def test_the_progress_line_counts_finished_tests_and_names_each_ones_claim():
     assert stream.getvalue() == "\r\x1b[K[1/2] S01: a\r\x1b[K[2/2] instruments: b\r\x1b[K"
     progress.pytest_xdist_node_collection_finished(None, ["x"] * 7)  # a worker's collection
     assert progress.total == 7
+    # with workers the controller collects nothing: a test's claim is not known there, and not guessed
+    under_xdist = Progress(io.StringIO())
+    under_xdist.pytest_xdist_node_collection_finished(None, ["t::c"] * 3)
+    under_xdist.pytest_runtest_logreport(NS(when="teardown", nodeid="t::c"))
+    assert under_xdist.stream.getvalue() == "\r\x1b[K[1/3] : c"
 
 
 def test_verify_hands_pytest_the_profile_workers_seed_and_claims(monkeypatch, tmp_path):
@@ -477,6 +484,7 @@ def test_verify_hands_pytest_the_profile_workers_seed_and_claims(monkeypatch, tm
     assert cli.verify("thorough", out, "tcp://h:1", 7, ["S01", "S02"], "3") == 0
     args = calls.pop()
     assert args[:2] == [str(cli.ROOT / "tests"), f"--rootdir={cli.ROOT}"] and f"--results={out}" in args
+    assert args[2:4] == ["-p", "no:cacheprovider"]  # no .pytest_cache written beside an installed package
     assert args[args.index("-n") : args.index("-n") + 4] == ["-n", "3", "--dist", "loadfile"]
     assert args[-3:] == ["--hypothesis-seed=7", "--claim=S01", "--claim=S02"]
     assert os.environ["HYPOTHESIS_PROFILE"] == "thorough" and os.environ[SCHEDULER_ENV] == "tcp://h:1"

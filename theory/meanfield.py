@@ -53,7 +53,7 @@ def fixed_point(name: str, sigma_w: float, sigma_b: float, **params: float) -> m
             return q_map(name, sigma_w, sigma_b, t, **params) - t
 
         # A bracket [lo, hi] with excess(lo) > 0 > excess(hi), by doubling or halving from the last
-        # iterate: a secant step from one point can leave q >= 0, where the map is not defined.
+        # iterate: a secant step from one point can land below q = 0, where the map is not defined.
         lo = hi = qv
         while excess(hi) > 0:
             if hi > Q_UNBOUNDED:
