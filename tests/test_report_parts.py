@@ -603,3 +603,11 @@ def test_the_terminal_summary_says_where_ledger_and_tests_disagree_in_red():
     run = SimpleNamespace(late_errors=["claim X02 has no test"], results=None)
     plugin.ClaimsPlugin.pytest_terminal_summary(run, reporter, 1, None)
     assert lines == [("claims ledger and tests disagree: claim X02 has no test", {"red": True})]
+
+
+def test_verify_and_report_write_to_reports_out_by_default():
+    from reports import cli
+
+    parser = cli.build_parser()
+    assert parser.parse_args(["verify"]).results == cli.DEFAULT_OUT / "results.json"
+    assert parser.parse_args(["report"]).out == cli.DEFAULT_OUT == cli.ROOT / "reports" / "out"
