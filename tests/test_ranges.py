@@ -121,7 +121,5 @@ def test_a_range_lies_in_an_open_interval_only_if_no_attained_extreme_touches_it
 
 
 def test_a_one_sided_limit_where_no_piece_applies_says_so():
-    from theory.symbolic import x
-
     with pytest.raises(ArithmeticError, match=r"no piece of .* applies on side \+ of 1"):
-        theory.ranges.one_sided_limit(sp.Piecewise((x, x < 0)), 1.0, "+")
+        theory.ranges.one_sided_limit(sp.Piecewise((theory.x, theory.x < 0)), 1.0, "+")

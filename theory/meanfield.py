@@ -17,6 +17,8 @@ CRITICAL_TOL = mpmath.mpf(10) ** -6
 # q past which a map still above the identity is taken to grow without bound (q* = +inf): a net whose
 # pre-activations have variance 10^12 has left every regime the mean-field claims speak of.
 Q_UNBOUNDED = mpmath.mpf(10) ** 12
+# q below which the variance is taken to have collapsed to its fixed point 0.
+Q_COLLAPSED = mpmath.mpf(10) ** -12
 
 
 def q_map(name: str, sigma_w: float, sigma_b: float, q: float, **params: float) -> mpmath.mpf:
@@ -45,7 +47,7 @@ def fixed_point(name: str, sigma_w: float, sigma_b: float, **params: float) -> m
             nxt = q_map(name, sigma_w, sigma_b, qv, **params)
             if abs(nxt - qv) <= mpmath.mpf(10) ** -(DIGITS - 6) * max(1, abs(qv)):
                 return nxt
-            if nxt < mpmath.mpf(10) ** -12:
+            if nxt < Q_COLLAPSED:
                 return mpmath.mpf(0)
             qv = nxt
 
@@ -60,7 +62,7 @@ def fixed_point(name: str, sigma_w: float, sigma_b: float, **params: float) -> m
                 return mpmath.inf
             lo, hi = hi, 2 * hi
         while excess(lo) < 0:
-            if lo < mpmath.mpf(10) ** -12:
+            if lo < Q_COLLAPSED:
                 return mpmath.mpf(0)
             lo, hi = lo / 2, lo
         return mpmath.findroot(excess, (lo, hi), solver="anderson")
