@@ -228,10 +228,11 @@ class ClaimsPlugin:
             self.claim_of.update(part["claim_of"])
             self.order.update(part["order"])
             self.examples.update(part["examples"])
-        if self.workers:  # the workers' ledger errors, and the full-run checks, which need the whole run
+        if self.workers:
+            # Each worker collected the whole suite and made the full-run checks itself (a claim with
+            # no test among them): the controller reports what they found, once.
             self.strict = full_run(self.config)
-            found = [e for p in parts for e in p["errors"]] + (self.untested() if self.strict else [])
-            self.late_errors = list(dict.fromkeys(found))
+            self.late_errors = list(dict.fromkeys(e for p in parts for e in p["errors"]))
             if self.late_errors:
                 session.exitstatus = pytest.ExitCode.USAGE_ERROR
                 return

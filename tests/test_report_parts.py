@@ -69,6 +69,11 @@ def test_the_summary_says_every_claim_reproduced_only_when_none_failed_or_went_u
     text = summary_html({"claims": [CLAIMS[0], CLAIMS[2]], "provenance": {**PROVENANCE, "git_dirty": False}})
     assert '2 claims: <span class="good">every checked claim reproduced</span>' in text
     assert "(dirty)" not in text
+    # Either kind of shortfall alone is enough to say so.
+    failed = summary_html({"claims": [CLAIMS[0], CLAIMS[1]], "provenance": PROVENANCE})
+    assert failed.startswith('<p>2 claims: <span class="bad">1 not reproduced, 0 not run</span>.')
+    unrun = summary_html({"claims": [CLAIMS[0], CLAIMS[4]], "provenance": PROVENANCE})
+    assert unrun.startswith('<p>2 claims: <span class="bad">0 not reproduced, 1 not run</span>.')
 
 
 def test_a_template_key_that_no_evidence_has_lists_the_keys_recorded():
