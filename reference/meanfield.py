@@ -234,9 +234,9 @@ def born_dead_fraction(
         W = rng.normal(0, np.sqrt(2 / fan_in), size=(trials, fan_in, width))
         b = rng.normal(0, bias_std, size=(trials, 1, width)) if bias_std else 0.0
         h = np.maximum(h @ W + b, 0.0)
-        dead |= (
-            ~(h > 0).any(axis=(1, 2)) if inputs == 1 else (h.std(axis=1) == 0).all(axis=1) & ~(h > 0).any(axis=(1, 2))
-        )
+        # Post-ReLU h >= 0: a layer with no positive unit on any input is all zeros, so the output is
+        # constant (0 to the next layer) whatever the number of inputs.
+        dead |= ~(h > 0).any(axis=(1, 2))
         out.append(dead.mean())
         fan_in = width
     return np.array(out)

@@ -2,6 +2,8 @@
 hardswish = x relu6(x + 3)/6. Pieces are polynomials; at each kink the Piecewise holds the slope torch's
 backward kernel returns (hardtanh_backward and hardswish_backward: the outer piece's slope at both ends)."""
 
+from functools import partial
+
 import numpy as np
 import sympy as sp
 import torch.nn.functional as F
@@ -10,18 +12,20 @@ from registry.numeric import window
 from registry.spec import Activation
 
 
-def _clip(lo, hi):
-    def f(x):
-        return np.clip(x, lo, hi)
-
-    def df(x):
-        return window(x, lo, hi)
-
-    return f, df
+def clip_f(x, lo, hi):
+    """min(max(x, lo), hi)."""
+    return np.clip(x, lo, hi)
 
 
-_hardtanh_f, _hardtanh_df = _clip(-1.0, 1.0)
-_relu6_f, _relu6_df = _clip(0.0, 6.0)
+def clip_df(x, lo, hi):
+    """1 on the open interval (lo, hi), else 0: at each kink the outer piece's slope, as torch's."""
+    return window(x, lo, hi)
+
+
+# Module-level functions bound by partial, not closures made at import: the kernels' bodies then run at
+# call time, where mutation testing can switch them.
+_hardtanh_f, _hardtanh_df = partial(clip_f, lo=-1.0, hi=1.0), partial(clip_df, lo=-1.0, hi=1.0)
+_relu6_f, _relu6_df = partial(clip_f, lo=0.0, hi=6.0), partial(clip_df, lo=0.0, hi=6.0)
 
 HARDTANH = Activation(
     name="hardtanh",
