@@ -7,6 +7,7 @@ import mpmath
 import numpy as np
 import pytest
 import sympy as sp
+from flint import arb, ctx
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -14,6 +15,7 @@ import theory
 from registry import ACTIVATIONS
 from theory import mp
 from theory.arb import arb_callable
+from theory.precision import MAX_BITS
 
 # Calibrates the instruments (the exact route); establishes no claim.
 pytestmark = pytest.mark.instrument
@@ -197,6 +199,36 @@ def test_a_value_that_never_settles_is_an_error_that_says_how_far_it_went():
     """Two evaluations that never agree (here: each is the working precision itself) up to the ceiling."""
     with pytest.raises(ArithmeticError, match=f"did not settle by {mp.MAX_DPS} digits"):
         mp.settled(lambda a: mpmath.mpf(mpmath.mp.dps), mpmath.mpf(1))
+
+
+def test_a_caller_past_the_ceiling_gets_two_evaluations_above_its_own_precision():
+    """At a working precision of MAX_DPS digits the doubling goes on to twice that (3,200 then 6,400
+    digits), so a value that settles there is returned; and one that never settles says how far it went."""
+    with mpmath.workdps(mp.MAX_DPS):
+        third = mp.settled(lambda a: a / 3, mpmath.mpf(1))
+        assert abs(3 * third - 1) < mpmath.mpf(10) ** -(mp.MAX_DPS - 5)
+        with pytest.raises(ArithmeticError, match=f"did not settle by {2 * mp.MAX_DPS} digits"):
+            mp.settled(lambda a: mpmath.mpf(mpmath.mp.dps), mpmath.mpf(1))
+
+
+def test_a_ball_exactly_as_accurate_as_asked_is_taken_at_the_first_precision():
+    """The rule is rel_accuracy_bits >= bits: a ball 1 +- 0.75 2^-bits has exactly bits, and is taken
+    at once; 1 +- 2^-bits has one bit fewer at every precision, so it never settles, and the error says
+    how far the doubling went (past MAX_BITS for a caller asking more than half of it)."""
+    calls = []
+
+    def ball(bits):
+        def fn(point):
+            calls.append(ctx.prec)
+            return arb(1, 0.75 * arb(2) ** -bits)
+
+        return fn
+
+    assert mp.arb_settled(ball(100), 1.0, 100) == 1 and len(calls) == 1
+    assert arb(1, 0.75 * arb(2) ** -100).rel_accuracy_bits() == 100
+    for bits in (100, MAX_BITS):
+        with pytest.raises(ArithmeticError, match=f"did not settle by {max(MAX_BITS, 2 * bits)} bits"):
+            mp.arb_settled(lambda point, bits=bits: arb(1, arb(2) ** -bits), 1.0, bits)
 
 
 def test_a_ball_that_stays_around_zero_below_floats_is_zero():

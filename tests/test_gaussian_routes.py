@@ -207,6 +207,17 @@ def test_chi_1_finds_q_star_with_the_activations_own_parameters():
     assert chi1("elu", 1.0, 0.3, alpha=0.5) == chi1("elu", 1.0, 0.3, q_star=own, alpha=0.5)
 
 
+@pytest.mark.parametrize(("sigma_w", "q_star"), [(1.2, mpmath.mpf(0)), (1.3, mpmath.inf)])
+def test_without_biases_leaky_relus_slope_decides_between_collapse_and_growth(sigma_w, q_star):
+    """leaky_relu with slope s and sigma_b = 0: q_map(q) = sigma_w^2 (1 + s^2)/2 q, so q -> 0 below
+    sigma_w^2 = 2/(1 + s^2) and q -> inf above. At s = 1/2 that is 1.6: sigma_w = 1.2 (1.44) collapses
+    and 1.3 (1.69) grows, where the default slope 0.01 would collapse both (1.69 (1 + 10^-4)/2 < 1)."""
+    from theory.meanfield import fixed_point
+
+    assert fixed_point("leaky_relu", sigma_w, 0.0, slope=0.5) == q_star
+    assert fixed_point("leaky_relu", sigma_w, 0.0) == 0
+
+
 def test_chi_1_reads_a_given_q_star_and_finds_its_own_otherwise():
     """tanh's slope moment depends on q: chi_1 at a given q* is sigma_w^2 E[tanh'(sqrt(q*) z)^2] at
     that q*, and without one it is chi_1 at the fixed point."""

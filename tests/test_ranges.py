@@ -123,3 +123,14 @@ def test_a_range_lies_in_an_open_interval_only_if_no_attained_extreme_touches_it
 def test_a_one_sided_limit_where_no_piece_applies_says_so():
     with pytest.raises(ArithmeticError, match=r"no piece of .* applies on side \+ of 1"):
         theory.ranges.one_sided_limit(sp.Piecewise((theory.x, theory.x < 0)), 1.0, "+")
+
+
+def test_an_open_end_at_a_pole_is_approached_from_inside_its_piece():
+    """1/x on x > 0 is unbounded above as x -> 0+, and on x < 0 unbounded below as x -> 0-: the limit at
+    a piece's open end is taken from the side the piece lies on (the two-sided view would give the other
+    sign). No activation has a pole, so only such an expression shows it."""
+    t = theory.x
+    right = theory.ranges.real_range(sp.Piecewise((t, t <= 0), (1 / t, True)))
+    assert (right.sup.value, right.sup.at, right.sup.attained) == (sp.oo, 0, False)
+    left = theory.ranges.real_range(sp.Piecewise((1 / t, t < 0), (t, True)))
+    assert (left.inf.value, left.inf.at, left.inf.attained) == (-sp.oo, 0, False)

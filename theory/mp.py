@@ -149,7 +149,7 @@ def settled(fn, *args: mpmath.mpf) -> mpmath.mpf:
         noise = previous is not None and value != 0 and abs(value) < BELOW_FLOATS
         previous = value
         dps = BELOW_FLOATS_DPS if noise and dps < BELOW_FLOATS_DPS // 2 else dps * 2
-    raise ArithmeticError(f"{fn} at {args!r} did not settle by {MAX_DPS} digits")
+    raise ArithmeticError(f"{fn} at {args!r} did not settle by {max(MAX_DPS, 2 * mpmath.mp.dps)} digits")
 
 
 def settled_callable(expr: sp.Expr, symbols: tuple = (x,)):
