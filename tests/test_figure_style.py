@@ -24,6 +24,7 @@ import pytest
 
 from reports import figures
 from tests.figure_examples import EXAMPLES
+from tests.html_references import IdsAndReferences
 
 pytestmark = pytest.mark.instrument
 
@@ -129,20 +130,42 @@ def figure_style(fig) -> dict:
 
 
 @pytest.fixture(scope="module")
-def styles() -> dict[str, dict]:
-    """Each example figure's style, read as it goes to SVG."""
-    seen, real = {}, figures.to_svg
+def drawn() -> tuple[dict[str, dict], dict[str, str]]:
+    """Each example figure's style, read as it goes to SVG, and the SVG it becomes."""
+    seen, svgs, real = {}, {}, figures.to_svg
     with pytest.MonkeyPatch.context() as patch:
         for name, draw in EXAMPLES.items():
 
             def capture(fig, name=name):
                 seen[name] = figure_style(fig)
-                return real(fig)
+                svgs[name] = real(fig)
+                return svgs[name]
 
             patch.setattr(figures, "to_svg", capture)
             draw()
     # one JSON round trip: tuples become lists, as in the file
-    return json.loads(json.dumps(seen))
+    return json.loads(json.dumps(seen)), svgs
+
+
+@pytest.fixture(scope="module")
+def styles(drawn) -> dict[str, dict]:
+    return drawn[0]
+
+
+def test_each_figures_svg_resolves_its_own_references_under_its_own_ids(drawn):
+    """Markers are <use xlink:href="#..."> and clipped axes url(#...): with the ids made unique for the
+    page, every reference must be rewritten alike, or markers and clips vanish in the browser."""
+    svgs = drawn[1]
+    kinds = set()
+    for name, svg in svgs.items():
+        parser = IdsAndReferences()
+        parser.feed(svg)
+        ids = {i for i, _ in parser.ids}
+        missing = sorted({ref for ref, _ in parser.refs} - ids)
+        assert parser.svgs == 1 and not missing, f"{name}: references without an id: {missing[:5]}"
+        kinds |= {"xlink:href"} if 'xlink:href="#' in svg else set()
+        kinds |= {"url"} if "url(#" in svg else set()
+    assert kinds == {"xlink:href", "url"}  # the examples hold both kinds of reference
 
 
 def test_every_figure_the_page_draws_has_an_example():

@@ -17,6 +17,7 @@ import yaml
 from reports import cli
 from reports.results import write_atomically
 from tests.fixture_scope import module_unless_mutmut_records
+from tests.html_references import IdsAndReferences
 
 # Checks the report machinery; establishes no claim.
 pytestmark = pytest.mark.instrument
@@ -121,38 +122,6 @@ def test_the_page_shows_each_correction_and_finding_filled_from_evidence(small_r
     # S13's tests are outside the subset: the marker stands alone where its number would be
     assert re.search(r"(^|\s)\[not measured in this run\]($|[\s.,;:)])", s13["correction"])
     assert html.escape("$\\sigma") not in page
-
-
-class IdsAndReferences(HTMLParser):
-    """Every id with the figure (<svg>) it sits in, every #reference (href, xlink:href, url(#...)) likewise."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.ids: list[tuple[str, int | None]] = []
-        self.refs: list[tuple[str, int | None]] = []
-        self.svgs, self.depth, self.svg_at = 0, 0, None
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "svg" and self.svg_at is None:
-            self.svgs, self.svg_at = self.svgs + 1, self.depth
-        figure = self.svgs if self.svg_at is not None else None
-        self.depth += 1
-        for name, value in attrs:
-            if name == "id":
-                self.ids.append((value, figure))
-            elif name in ("href", "xlink:href") and value and value.startswith("#"):
-                self.refs.append((value[1:], figure))
-            for target in re.findall(r"url\(#([^)]+)\)", value or ""):
-                self.refs.append((target, figure))
-
-    def handle_startendtag(self, tag, attrs):
-        self.handle_starttag(tag, attrs)
-        self.handle_endtag(tag)
-
-    def handle_endtag(self, tag):
-        self.depth -= 1
-        if tag == "svg" and self.svg_at == self.depth:
-            self.svg_at = None
 
 
 def test_ids_are_unique_and_every_reference_resolves_within_its_own_figure(page):
@@ -621,6 +590,19 @@ def test_audit_matrix_marks_wrongly_zero_and_colours_by_worst_ulps():
     assert torch_table.count('href="#A01"') == 1 + 2 and numpy_table.count('href="#A01"') == 1 + 2
     assert "kink" not in numpy_table  # the kink table records torch's values only
     assert "upstream" not in torch_table  # without the ledger there is nothing to link
+    thead = lambda table: re.search("<thead>(.*)</thead>", table)[1]  # noqa: E731
+    heads = lambda *names: "<tr>" + "".join(f"<th>{h}</th>" for h in names) + "</tr>"  # noqa: E731
+    assert thead(torch_table) == heads("activation", "float32", "float64", "kink")
+    assert thead(numpy_table) == heads("activation", "float32", "float64")
+
+    # A claim's own kink table sets its kink cell: a value against the stated convention says so.
+    kinks = {
+        "kind": "table",
+        "label": "value at each kink against the documented convention",
+        "rows": [{"agrees": False}],
+    }
+    differing = audit_matrix({"claims": [{"id": "A01", "evidence": [table, kinks]}]})
+    assert "<td>differs</td>" in re.findall(r'<table class="matrix">.*?</table>', differing, re.S)[0]
 
     # With the ledger, a framework's row links the tracker threads its claim lists; the baseline has none.
     from reports.ledger import load
@@ -629,6 +611,7 @@ def test_audit_matrix_marks_wrongly_zero_and_colours_by_worst_ulps():
     torch_table, numpy_table = re.findall(r'<table class="matrix">.*?</table>', with_ledger, re.S)
     assert '<a href="https://github.com/pytorch/pytorch/issues/195681"><code>#195681</code></a>' in torch_table
     assert "upstream" not in numpy_table
+    assert thead(torch_table) == heads("activation", "float32", "float64", "kink", "upstream")
 
     # The colour scale darkens with the error: luminance falls from 1 ulp to 1e16 ulps.
     def luminance(hex_colour):
