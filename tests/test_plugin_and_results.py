@@ -170,7 +170,7 @@ def small_project(tmp_path) -> Path:
     return tmp_path
 
 
-def run_in_process(project: Path, *args: str) -> int:
+def run_in_process(project: Path, *args: str, plugins: tuple = ()) -> int:
     """pytest.main on ``project`` inside this process: the plugin's own code runs where coverage and
     mutation testing see it, in a fraction of a fresh process's time. The outer session's evidence
     is kept (the nested plugin clears the recorder), and the project's modules leave sys.modules
@@ -181,7 +181,9 @@ def run_in_process(project: Path, *args: str) -> int:
     os.chdir(project)
     try:
         with evidence.kept():
-            return int(pytest.main(["-q", "-p", "no:cacheprovider", "--import-mode=importlib", *args]))
+            return int(
+                pytest.main(["-q", "-p", "no:cacheprovider", "--import-mode=importlib", *args], plugins=list(plugins))
+            )
     finally:
         os.chdir(cwd)
         for name, module in list(sys.modules.items()):
@@ -204,6 +206,95 @@ def test_x2():
     evidence.record('X02', 'statistic', key='s', value=float('inf'))
     assert False
 """
+
+
+class AsWorker:
+    """Makes an in-process run a pytest-xdist worker (config.workerinput set, as xdist sets it): the
+    plugin hands on what it collected and recorded through config.workeroutput, kept here with the
+    worker's test reports."""
+
+    def __init__(self) -> None:
+        self.output: dict | None = None
+        self.reports: list = []
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.workerinput, config.workeroutput = {"workerid": "gw0"}, {}
+
+    def pytest_runtest_logreport(self, report) -> None:
+        self.reports.append(report)
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        self.output = config.workeroutput.get("activation_claims")
+
+
+class AsController:
+    """Makes an in-process run the pytest-xdist controller: it collects and runs nothing, receives the
+    worker's reports and then its output (pytest_testnodedown), as xdist's scheduler hands them over."""
+
+    def __init__(self, worker: AsWorker) -> None:
+        self.worker = worker
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection(self, session: pytest.Session) -> bool:
+        session.items = []
+        return True
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> bool:
+        session.testscollected = len({report.nodeid for report in self.worker.reports})
+        for report in self.worker.reports:
+            session.config.hook.pytest_runtest_logreport(report=report)
+        node = type("WorkerNode", (), {"workeroutput": {"activation_claims": self.worker.output}})()
+        session.config.pluginmanager.get_plugin("activation-claims").pytest_testnodedown(node, None)
+        return True
+
+
+HANDOVER_TESTS = """import pytest
+
+from reports import evidence
+
+
+@pytest.mark.claim('X01')
+def test_x1():
+    evidence.record('X01', 'symbolic', key='k', value=1.5)
+
+
+@pytest.mark.claim('X02')
+def test_x2():
+    pass
+"""
+
+
+def test_the_controller_writes_from_a_workers_handover_what_a_serial_run_writes(small_project, capsys):
+    """The handover between pytest-xdist's processes, in this process: X01 passes with its proof, X02
+    passes with no evidence, which a full run (and only a full run) finds short of its verdict. The
+    controller, given the worker's reports and output, writes the serial run's results.json, the
+    full-run check included; and a worker whose collection found a ledger error (a claim with no
+    test) hands it on, for the controller to report as the usage error."""
+    (small_project / "tests" / "test_x1.py").write_text(HANDOVER_TESTS)
+    ledger = "--ledger=claims.toml"
+    assert run_in_process(small_project, ledger, "--results=serial.json") == pytest.ExitCode.TESTS_FAILED
+    worker = AsWorker()
+    run_in_process(small_project, ledger, "--results=unused.json", plugins=(worker,))
+    assert worker.output is not None and not (small_project / "unused.json").exists()
+    code = run_in_process(small_project, ledger, "--results=merged.json", plugins=(AsController(worker),))
+    assert code == pytest.ExitCode.TESTS_FAILED
+    serial, merged = (
+        without_volatile(json.loads((small_project / f).read_text())) for f in ("serial.json", "merged.json")
+    )
+    assert merged == serial
+    claims = {c["id"]: c for c in merged["claims"]}
+    assert claims["X01"]["reproduced"] is True and claims["X02"]["reproduced"] is False and claims["X02"]["problems"]
+
+    (small_project / "tests" / "test_x1.py").write_text(RECORDING_TEST.split("@pytest.mark.claim('X02')")[0])
+    capsys.readouterr()
+    worker = AsWorker()
+    run_in_process(small_project, ledger, plugins=(worker,))
+    assert worker.output["errors"] == ["claim X02 has no test"] and not worker.reports
+    code = run_in_process(small_project, ledger, "--results=r.json", plugins=(AsController(worker),))
+    assert code == pytest.ExitCode.USAGE_ERROR and "claim X02 has no test" in capsys.readouterr().out
+    assert not (small_project / "r.json").exists()
 
 
 def test_a_run_in_process_writes_each_claims_tests_evidence_and_table(small_project, capsys):
