@@ -6,6 +6,7 @@ from functools import cache
 import mpmath
 import numpy as np
 import pytest
+import sympy as sp
 import torch
 from hypothesis import assume, given
 from hypothesis import strategies as st
@@ -245,3 +246,31 @@ def test_the_exact_chain_takes_an_activations_parameters_as_the_doubles_the_floa
     with mpmath.workdps(50):
         zs = theory.chain.pre_activations_mp("leaky_relu", -1.0, [1.0, 1.0], [0.0, 0.0])
         assert zs[1] == -mpmath.mpf(0.01) and zs[1] != -mpmath.mpf(1) / 100
+
+
+def test_every_chain_route_follows_the_activations_parameters():
+    """elu at alpha = 1/2, depth 3, every pre-activation on the negative piece (z = -2, -1.148...,
+    -0.173...), where alpha scales f and f': each route against the chain written out by hand in
+    mpmath, f(z) = alpha (e^z - 1) and f'(z) = alpha e^z there. At the default alpha = 1 the gradient
+    is 8 times as large, so a route that dropped the parameter would be far off."""
+    x, W, b, alpha = 1.0, [-2.0, 1.5, 0.8], [0.0, -0.5, 0.1], 0.5
+    with mpmath.workdps(50):
+        a, zs, grad = mpmath.mpf(x), [], mpmath.mpf(x)
+        for w, c in zip(W, b):
+            zs.append(w * a + c)
+            a = alpha * mpmath.expm1(zs[-1])
+        for i, z in enumerate(zs):
+            grad *= alpha * mpmath.exp(z) * (W[i] if i else 1)
+        assert all(z < 0 for z in zs)
+        exact_zs = theory.chain.pre_activations_mp("elu", x, W, b, alpha=alpha)
+        assert all(abs(p - q) < mpmath.mpf(10) ** -45 for p, q in zip(exact_zs, zs))
+        m = theory.chain_model(3)
+        exactly = sp.Rational  # each double's own value, so that evalf works from exact inputs
+        values = {m.x: exactly(x), **{m.W[i + 1]: exactly(w) for i, w in enumerate(W)}}
+        values |= {m.b[i + 1]: exactly(c) for i, c in enumerate(b)}
+        symbolic = theory.chain_gradient(3, "elu", alpha=alpha).subs(values).evalf(40)
+        assert abs(mpmath.mpf(str(symbolic)) - grad) < abs(grad) * mpmath.mpf(10) ** -30
+    numeric = reference.chain_gradient("elu", np.array([x]), W, b, alpha=alpha)
+    assert numeric.value[0] == pytest.approx(float(grad), rel=1e-14)
+    logs = reference.log_gradient_by_depth("elu", x, W, b, alpha=alpha)
+    assert logs[-1] == pytest.approx(float(mpmath.log(abs(grad))), rel=1e-14)

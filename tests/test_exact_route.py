@@ -201,6 +201,15 @@ def test_a_value_that_never_settles_is_an_error_that_says_how_far_it_went():
         mp.settled(lambda a: mpmath.mpf(mpmath.mp.dps), mpmath.mpf(1))
 
 
+@pytest.mark.parametrize("form", [theory.expression, theory.derivative])
+def test_gelus_exact_form_keeps_erfc_of_minus_a_instead_of_sympys_two_minus_erfc(form):
+    """sympy writes erfc(-a) as 2 - erfc(a), which cancels as x -> -oo (erfc(a) -> 2): the evaluated
+    form holds erfc(-a) again, one term, and no erfc inside a sum."""
+    exact_form = mp._without_cancellation(form("gelu"))
+    assert exact_form.has(mp._erfc_of_minus) and not exact_form.has(sp.erfc)
+    assert sp.simplify(exact_form.replace(mp._erfc_of_minus, lambda a: sp.erfc(-a)) - form("gelu")) == 0
+
+
 def test_a_caller_past_the_ceiling_gets_two_evaluations_above_its_own_precision():
     """At a working precision of MAX_DPS digits the doubling goes on to twice that (3,200 then 6,400
     digits), so a value that settles there is returned; and one that never settles says how far it went."""

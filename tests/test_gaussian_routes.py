@@ -218,6 +218,15 @@ def test_without_biases_leaky_relus_slope_decides_between_collapse_and_growth(si
     assert fixed_point("leaky_relu", sigma_w, 0.0) == 0
 
 
+def test_the_phase_takes_chi_1_with_the_activations_own_parameters():
+    """leaky_relu's E[f'(z)^2] = (1 + s^2)/2 whatever q*: chi_1 = sigma_w^2 (1 + s^2)/2, 0.9 at
+    sigma_w = 1.2 and s = 1/2 (ordered), where the default slope would give 0.72."""
+    from theory.meanfield import phase
+
+    p = phase("leaky_relu", 1.2, 0.3, slope=0.5)
+    assert abs(p.chi1 - 1.44 * 1.25 / 2) < 1e-15 and p.phase == "ordered"
+
+
 def test_chi_1_reads_a_given_q_star_and_finds_its_own_otherwise():
     """tanh's slope moment depends on q: chi_1 at a given q* is sigma_w^2 E[tanh'(sqrt(q*) z)^2] at
     that q*, and without one it is chi_1 at the fixed point."""

@@ -91,7 +91,8 @@ def _candidates(g: sp.Expr, interval: sp.Interval, numeric: bool = False) -> lis
     slope = sp.diff(g, x)
     if sp.simplify(slope) == 0:
         return [Extremum(sp.simplify(g), interval, attained=True)]
-    found = sp.ConditionSet(x, sp.Eq(slope, 0), interval) if numeric else sp.solveset(slope, x, interval)
+    # numeric: sympy's solveset does not return on this entry's equation, so it is not asked
+    found = None if numeric else sp.solveset(slope, x, interval)
     if isinstance(found, sp.FiniteSet):
         out += [Extremum(sp.simplify(g.subs(x, c)), c, attained=True) for c in found]
     elif found is not sp.S.EmptySet:
