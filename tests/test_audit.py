@@ -121,6 +121,11 @@ def test_the_worst_confirmed_error_of_a_region_is_its_largest_with_the_nearer_to
     assert audit.worst_confirmed(found, 1.0, 20.0) == (1.0, 9.0)
     assert audit.worst_confirmed(found, 2.0, 20.0) is None
     assert audit.worst_confirmed(found) == (1.0, 9.0)
+    # The summary row names the worst point by its x, with its ulps beside, and each region's worst.
+    found.__dict__.update(name="relu", dtype="float64", framework="torch", zero_intervals=[], zero_runs=0, nonfinite=[])
+    row = audit.summarize(found)
+    assert (row["worst_x"], row["worst_ulps"]) == (1.0, 9.0)
+    assert [row[label] for label, _, _ in audit.REGIONS] == [3.0, 9.0, 2.0]
 
 
 def fake_framework(monkeypatch, zero_on, nonfinite_at=()):
@@ -314,6 +319,16 @@ def test_the_error_series_keeps_the_worst_point_of_each_log_bin_per_sign():
     assert audit.error_series(found) == {"positive": [[1.05, 7.0], [2.0, 4.0], [1e30, 9.0]], "negative": [[2.5, 2.0]]}
     found = audit.Audit("relu", "torch", "float64", xs, xs, ulps, [], [], confirmed={1.0: 0.5, 1e10: None, -2.0: 3.0})
     assert audit.error_series(found) == {"positive": [[1.0, 0.5]], "negative": [[2.0, 3.0]]}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_the_dense_sweep_holds_plus_minus_40_in_steps_of_a_sixteenth_and_is_symmetric(dtype):
+    """As its docstring says: every k/16 with |k| <= 640; and each point's negative is a point too
+    (the binades, the switches and the grid are all taken on both sides)."""
+    swept = audit.sweep_points(dtype)
+    assert np.isin(np.arange(-640, 641) / 16.0, swept).all()
+    negated = -swept[::-1]  # ascending again, -0.0 and +0.0 trading places
+    assert np.array_equal(negated, swept) and np.array_equal(np.signbit(negated), np.signbit(swept))
 
 
 def test_the_sparse_float64_sweep_holds_plus_minus_40_in_steps_of_a_tenth_and_the_switches():
