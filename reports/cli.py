@@ -116,6 +116,7 @@ def add_run_options(command: argparse.ArgumentParser) -> None:
         "--seed",
         type=int,
         default=None,
+        metavar="N",
         help="run every Hypothesis test from this seed (default: each test from its own fixed seed); "
         "results.json records it",
     )
@@ -155,21 +156,33 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     v = sub.add_parser("verify", help="run the suite and write results.json")
     v.add_argument("--profile", choices=PROFILES, default="ci", help=PROFILE_HELP)
-    v.add_argument("--results", type=Path, default=DEFAULT_OUT / "results.json", help="where results.json goes")
-    v.add_argument("--dask-scheduler", default=None, help="run the experiment's cells on this Dask scheduler")
+    v.add_argument(
+        "--results", type=Path, default=DEFAULT_OUT / "results.json", metavar="PATH", help="where results.json goes"
+    )
+    v.add_argument(
+        "--dask-scheduler", default=None, metavar="ADDRESS", help="run the experiment's cells on this Dask scheduler"
+    )
     add_run_options(v)
     r = sub.add_parser(
         "report", help="run the suite (or read results.json) and write DIR/index.html and DIR/results.json"
     )
     r.add_argument("--profile", choices=PROFILES, default="ci", help=PROFILE_HELP)
     r.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR", help="where index.html and results.json go")
-    r.add_argument("--from-results", type=Path, default=None, help="report an existing results.json instead of running")
-    r.add_argument("--dask-scheduler", default=None, help="run the experiment's cells on this Dask scheduler")
+    r.add_argument(
+        "--from-results",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="report an existing results.json instead of running",
+    )
+    r.add_argument(
+        "--dask-scheduler", default=None, metavar="ADDRESS", help="run the experiment's cells on this Dask scheduler"
+    )
     add_run_options(r)
     a = sub.add_parser("audit", help="one framework's gradients against the exact derivative, as a table (or JSON)")
-    a.add_argument("--framework", default="torch", help="torch, jax or numpy (the reference)")
+    a.add_argument("--framework", default="torch", metavar="NAME", help="torch, jax or numpy (the reference)")
     a.add_argument("--activation", action="append", default=[], metavar="NAME", help="repeatable; default: all it has")
-    a.add_argument("--dtype", action="append", default=[], help="repeatable; default: all four")
+    a.add_argument("--dtype", action="append", default=[], metavar="DTYPE", help="repeatable; default: all four")
     a.add_argument("--json", type=Path, default=None, metavar="PATH", help="also write the rows as JSON ('-': stdout)")
     a.add_argument(
         "--exhaustive",
@@ -177,7 +190,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="every float of the dtype (float16 or float32: all 2^32, in 256 chunks; minutes an activation)",
     )
     a.add_argument("--state", type=Path, default=None, metavar="PATH", help="with --exhaustive: resume from here")
-    a.add_argument("--dask-scheduler", default=None, help="with --exhaustive: run the chunks on this Dask scheduler")
+    a.add_argument(
+        "--dask-scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="with --exhaustive: run the chunks on this Dask scheduler",
+    )
     return parser
 
 

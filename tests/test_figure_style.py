@@ -24,6 +24,7 @@ import pytest
 
 from reports import figures
 from tests.figure_examples import EXAMPLES
+from tests.fixture_scope import module_unless_mutmut_records
 from tests.html_references import IdsAndReferences
 
 pytestmark = pytest.mark.instrument
@@ -57,6 +58,9 @@ def axis_style(axis, limits: tuple[float, float], autoscaled: bool) -> dict:
     }
     if not autoscaled:
         style["limits"] = [number(v) for v in limits]
+    transform = axis.get_transform()
+    if hasattr(transform, "linthresh"):  # symlog: where it turns linear
+        style["linear within"] = number(transform.linthresh)
     if isinstance(ticks, matplotlib.ticker.FixedLocator):
         style["ticks"] = [number(v) for v in axis.get_majorticklocs()]
         style["tick labels"] = [t.get_text() for t in axis.get_ticklabels()]
@@ -129,9 +133,10 @@ def figure_style(fig) -> dict:
     }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=module_unless_mutmut_records)
 def drawn() -> tuple[dict[str, dict], dict[str, str]]:
-    """Each example figure's style, read as it goes to SVG, and the SVG it becomes."""
+    """Each example figure's style, read as it goes to SVG, and the SVG it becomes (drawn once for
+    the module, but per test while mutmut records: tests/fixture_scope.py)."""
     seen, svgs, real = {}, {}, figures.to_svg
     with pytest.MonkeyPatch.context() as patch:
         for name, draw in EXAMPLES.items():
@@ -147,7 +152,7 @@ def drawn() -> tuple[dict[str, dict], dict[str, str]]:
     return json.loads(json.dumps(seen)), svgs
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=module_unless_mutmut_records)
 def styles(drawn) -> dict[str, dict]:
     return drawn[0]
 

@@ -269,3 +269,15 @@ def test_a_claims_record_holds_its_correction_filled_from_its_evidence():
     claim = ledger_with('verdict = { math = "refuted" }\ncorrection = "it fails from {n.count:d} on"').claims["X1"]
     record = claim_record(claim, [], [{"kind": "numeric", "key": "n", "count": 12}])
     assert record["correction"] == "it fails from 12 on" and record["finding"] is None
+
+
+def test_a_claims_prose_is_stripped_and_an_absent_or_blank_field_is_none():
+    """What the page prints of a claim: its words without surrounding space; a field that is absent or
+    only space is None, so that no empty correction, reason or finding is printed."""
+    head = '[sources.s]\ntitle = "t"\n\n[[claim]]\nid = "X01"\nsource = "s"\nquote = " q "\nstatement = "s"\n'
+    plain = parse(head + 'verdict = { math = "supported" }\n').claims["X01"]
+    assert (plain.quote, plain.correction, plain.reason, plain.finding) == ("q", None, None, None)
+    told = parse(head + 'verdict = { math = "supported" }\nfinding = "  it holds.  "\nreason = "   "\n').claims["X01"]
+    assert (told.finding, told.reason, told.correction) == ("it holds.", None, None)
+    refuted = parse(head + 'verdict = { math = "refuted" }\ncorrection = " it fails. "\n').claims["X01"]
+    assert refuted.correction == "it fails."

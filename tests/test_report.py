@@ -708,6 +708,20 @@ def test_every_option_of_the_command_line_says_what_it_does_in_help(command, cap
         assert a.option_strings[0] in shown and " ".join(a.help.split()) in shown, a.dest
 
 
+@pytest.mark.parametrize("command", ["verify", "report", "audit"])
+def test_each_option_that_takes_a_value_names_it_as_the_readme_does(command):
+    """--help and the README's table name an option's value alike (PATH, N, ADDRESS, ...), not by
+    argparse's upper-cased option name; an option with choices lists them instead."""
+    (commands,) = [a for a in cli.build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    taking = [a for a in commands.choices[command]._actions if a.option_strings and a.nargs != 0]
+    assert taking and all(a.metavar or a.choices for a in taking), [a.dest for a in taking if not a.metavar]
+    readme = (cli.ROOT / "README.md").read_text(encoding="utf-8")
+    row = next((line for line in readme.splitlines() if line.startswith(f"| `activation-claims {command} [")), None)
+    if command != "audit":  # the README shows audit by examples, the others by a synopsis
+        for a in taking:
+            assert f"[{a.option_strings[0]} {a.metavar or ''}" in row or a.choices, (a.option_strings[0], row)
+
+
 def test_a_bad_worker_count_is_a_usage_error_that_says_what_is_valid(capsys):
     with pytest.raises(SystemExit) as stop:
         cli.main(["verify", "--workers", "-1"])

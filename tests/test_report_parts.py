@@ -156,6 +156,29 @@ def test_provenance_records_the_installed_versions_and_the_run_as_given(tmp_path
     assert prov["simulation_device"] == "cpu" and prov["python"] == sys.version.split()[0]
 
 
+def test_provenance_names_the_checkouts_commit_and_whether_a_tracked_file_changed(tmp_path):
+    """In a git checkout: the commit is HEAD's full hash, as git itself gives it, and the run is dirty
+    once a tracked file differs from it (an untracked file does not count)."""
+    import subprocess
+
+    from reports.results import provenance
+
+    def git(*args: str) -> str:
+        command = ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args]
+        return subprocess.run(command, cwd=tmp_path, check=True, capture_output=True, text=True).stdout.strip()
+
+    git("init", "-q")
+    (tmp_path / "tracked.txt").write_text("a")
+    git("add", "tracked.txt")
+    git("commit", "-q", "-m", "one")
+    (tmp_path / "untracked.txt").write_text("b")
+    clean = provenance(tmp_path, "ci", 0, "t", 1.0, "c")
+    assert clean["git_commit"] == git("rev-parse", "HEAD") and len(clean["git_commit"]) == 40
+    assert clean["git_dirty"] is False
+    (tmp_path / "tracked.txt").write_text("changed")
+    assert provenance(tmp_path, "ci", 0, "t", 1.0, "c")["git_dirty"] is True
+
+
 def test_provenance_names_the_seed_and_the_command_as_typed(monkeypatch):
     class Config:
         def __init__(self, seed):
@@ -608,6 +631,15 @@ def test_the_terminal_summary_says_where_ledger_and_tests_disagree_in_red():
     run = SimpleNamespace(late_errors=["claim X02 has no test"], results=None)
     plugin.ClaimsPlugin.pytest_terminal_summary(run, reporter, 1, None)
     assert lines == [("claims ledger and tests disagree: claim X02 has no test", {"red": True})]
+    # A results.json that breaks its schema is said in red too, before the claims table.
+    lines.clear()
+    claim = {"id": "X01", "verdict": {"math": "supported", "float": None}, "reproduced": True, "tests": []}
+    problems = ["'id' is required"]
+    broken = SimpleNamespace(late_errors=[], results={"claims": [claim]}, schema_problems=problems, path="r")
+    reporter.section = lambda title: lines.append((title, {}))
+    plugin.ClaimsPlugin.pytest_terminal_summary(broken, reporter, 1, None)
+    assert lines[0] == ("results.json breaks reports/results.schema.json: 'id' is required", {"red": True})
+    assert lines[1] == ("claims", {})
 
 
 def test_verify_and_report_write_to_reports_out_by_default():
