@@ -11,6 +11,7 @@ import torch
 
 import theory
 from reference import audit
+from registry import ACTIVATIONS
 from reports.cli import main
 
 pytestmark = pytest.mark.instrument
@@ -319,6 +320,12 @@ def test_the_error_series_keeps_the_worst_point_of_each_log_bin_per_sign():
     assert audit.error_series(found) == {"positive": [[1.05, 7.0], [2.0, 4.0], [1e30, 9.0]], "negative": [[2.5, 2.0]]}
     found = audit.Audit("relu", "torch", "float64", xs, xs, ulps, [], [], confirmed={1.0: 0.5, 1e10: None, -2.0: 3.0})
     assert audit.error_series(found) == {"positive": [[1.0, 0.5]], "negative": [[2.0, 3.0]]}
+
+
+def test_an_audit_claims_number_is_its_activations_place_in_the_registry_for_both_series():
+    names = list(ACTIVATIONS)
+    assert [audit.audit_id(n) for n in names[:2]] == ["A01", "A02"]  # torch unless said otherwise
+    assert audit.audit_id(names[-1], "jax") == f"J{len(names):02d}"
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])

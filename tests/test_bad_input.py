@@ -111,6 +111,22 @@ def test_a_python_float_or_0d_array_is_evaluated_like_a_one_element_array(name, 
         one = route(name, np.array([x]))
         assert route(name, x).shape == () and route(name, np.float64(x)).shape == ()
         assert np.array_equal(route(name, x), one[0]) and np.array_equal(route(name, np.array(x)), one[0])
+        # a NumPy scalar of the input's dtype, as NumPy's own ufuncs give, not a 0-d array
+        assert type(route(name, x)) is np.float64 and type(route(name, np.float32(x))) is np.float32
+
+
+@pytest.mark.parametrize("name", ["tanh", "gelu", "hardtanh"])
+def test_a_strided_view_gives_what_its_contiguous_copy_gives(name):
+    """Every other element of a long array (not contiguous in memory), finite or with +-inf and NaN
+    among them: the finiteness test takes another road there, and the values must not depend on it."""
+    wide = np.linspace(-50, 50, 2001)
+    for special in ((), (np.inf, -np.inf, np.nan)):
+        x = wide.copy()
+        x[[0, 10, 20][: len(special)]] = special
+        view = x[::2]
+        assert not view.flags.c_contiguous
+        for route in (reference.activation, reference.derivative):
+            assert np.array_equal(route(name, view), route(name, view.copy()), equal_nan=True)
 
 
 def test_an_activation_torch_lacks_is_a_value_error_listing_the_ones_it_has():
