@@ -140,6 +140,12 @@ def test_the_audit_table_pads_columns_and_writes_a_dash_for_what_was_not_measure
     assert lines[3].split() == ["tanh", "bfloat16", "-", "-", "none", "7.5", "12"]
     starts = [lines[0].index(head) for head in audit_command.COLUMNS]
     assert [lines[2].index(cell) for cell in ("relu", "float16", "0.5")] == starts[:3]
+    # Scattered runs: the widest three, and the rest counted within the extent the audit measured
+    # (not the extent of the three), each end to six digits.
+    runs = [[-3.0, -2.0], [5.0, 5.5], [7.0, 7.25]]
+    scattered = rows[0] | {"wrongly_zero": runs, "wrongly_zero_runs": 10, "wrongly_zero_within": [-8.1234567, 9.0]}
+    line = audit_command.table([scattered]).splitlines()[2]
+    assert "and 7 more runs, all within [-8.12346, 9]" in line
 
 
 def test_provenance_records_the_installed_versions_and_the_run_as_given(tmp_path):
@@ -433,13 +439,15 @@ def test_the_contents_link_every_section_and_the_audit_only_where_there_is_one()
 
     from reports.page import TOC, toc_html
 
-    results = {"claims": [{"id": cid} for cid in ("S01", "S02", "A01", "L01", "L06")]}
+    results = {"claims": [{"id": cid} for cid in ("S01", "S02", "A01", "A24", "J01", "J27", "L01", "L06")]}
     for has_audit in (True, False):
         nav = toc_html(results, has_audit)
         linked = re.findall(r'<a href="#([^"]+)">', nav.split("<br>")[0])
         assert linked == [a for a, _ in TOC if a != "audit" or has_audit]
     assert 'the answer: <a href="#S01">S01</a>–<a href="#S02">S02</a>' in nav
     assert 'literature: <a href="#L01">L01</a>–<a href="#L06">L06</a>' in nav
+    assert 'torch audit: <a href="#A01">A01</a>–<a href="#A24">A24</a>' in nav
+    assert 'JAX audit: <a href="#J01">J01</a>–<a href="#J27">J27</a>' in nav
 
 
 def test_results_that_cannot_be_read_say_why(tmp_path):
