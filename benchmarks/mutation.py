@@ -17,6 +17,8 @@ score says so and prints its Wilson interval; only a run over every mutant gives
 from __future__ import annotations
 
 import argparse
+import ast
+import difflib
 import json
 import math
 import random
@@ -59,12 +61,51 @@ def exit_codes() -> dict[str, int | None]:
 
 
 def equivalents() -> dict[str, str]:
-    """mutant name -> why it changes no behaviour."""
-    table = tomllib.loads(EQUIVALENTS.read_text()).get("equivalent", {})
-    empty = [name for name, reason in table.items() if not str(reason).strip()]
+    """mutant name -> why it changes no behaviour. Each entry also names the line its mutant writes
+    (`change`): mutmut numbers a function's mutants in order, so an edit above a listed one gives its
+    number to another mutant, and the listed reason would then excuse a mutant nobody looked at."""
+    table = tomllib.loads(EQUIVALENTS.read_text(encoding="utf-8")).get("equivalent", {})
+    empty = [name for name, entry in table.items() if not str(entry.get("why", "")).strip()]
     if empty:
         raise SystemExit(f"mutation: {EQUIVALENTS.name}: give each equivalent mutant a reason: {', '.join(empty)}")
-    return table
+    moved = [
+        f"{name}: listed as `{entry.get('change')}`, now `{change}`"
+        for name, entry in table.items()
+        if (change := mutant_change(name)) != entry.get("change")
+    ]
+    if moved:
+        listed = "\n  ".join(moved)
+        raise SystemExit(f"mutation: {EQUIVALENTS.name} names mutants that changed (renumbered?):\n  {listed}")
+    return {name: entry["why"] for name, entry in table.items()}
+
+
+_MUTATED: dict[Path, str] = {}
+
+
+def mutant_change(name: str) -> str | None:
+    """The lines mutant ``name`` writes in place of its function's own, stripped and joined by " / "
+    (None if mutmut makes no such mutant), read from mutmut's own mutation of the source file."""
+    from mutmut.mutation.file_mutation import mutate_file_contents
+
+    module, _, rest = name.partition(".x")
+    path = ROOT / (module.replace(".", "/") + ".py")
+    if not path.exists():
+        return None
+    if path not in _MUTATED:
+        _MUTATED[path] = mutate_file_contents(str(path), path.read_text(encoding="utf-8")).code
+    functions = {
+        node.name: node
+        for node in ast.walk(ast.parse(_MUTATED[path]))
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+    }
+    mangled, _, number = ("x" + rest).rpartition("__mutmut_")
+    original, mutant = functions.get(f"{mangled}__mutmut_orig"), functions.get(f"{mangled}__mutmut_{number}")
+    if original is None or mutant is None:
+        return None
+    lines = _MUTATED[path].splitlines()
+    body = lambda node: lines[node.body[0].lineno - 1 : node.end_lineno]  # noqa: E731
+    diff = difflib.unified_diff(body(original), body(mutant), lineterm="", n=0)
+    return " / ".join(line[1:].strip() for line in diff if line.startswith("+") and not line.startswith("+++"))
 
 
 def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:

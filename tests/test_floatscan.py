@@ -107,3 +107,9 @@ def test_a_predicate_may_answer_in_any_truth_values():
     assert as_counts.edge == float_threshold(lambda v: v >= 1.5, 0.0, 4.0, np.float16).edge == 1.5
     window = [[1.0, float(np.nextafter(np.float16(2), np.float16(0)))]]
     assert float_intervals(lambda v: 2 * ((v >= 1) & (v < 2)), -4.0, 8.0, np.float16) == window
+
+
+def test_a_bracket_of_more_floats_than_a_scan_allows_is_refused_with_their_count():
+    """[1, 2] holds 2^23 + 1 float32 values: with a limit of 10 the scan says how many it was asked for."""
+    with pytest.raises(AssertionError, match=r"^8388609 floats is more than a whole scan allows \(10\)$"):
+        floatscan.float_intervals(lambda x: x > 0, 1.0, 2.0, np.float32, limit=10)
