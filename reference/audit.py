@@ -160,8 +160,9 @@ def ulps_at(value: float, ex: mpmath.mpf, info: dict) -> float | None:
 
 def normal_binade(raw: tuple, info: dict) -> int | None:
     """floor(log2 |v|) for a raw mpf v that is a normal float of the dtype (tiny <= |v| <= max), else
-    None: normal_in read off the exponent, without comparing mpf values (the float64 audit asks this
-    of 8,000 exact values per activation and framework). mpmath's 0, infinities and NaN have no mantissa."""
+    None: normal_in read off the exponent, with all of v's bits (abs() of an mpf would round v to the
+    working precision first, and take a value a hair below tiny for tiny). mpmath's 0, infinities and
+    NaN have no mantissa."""
     if not raw[1]:
         return None
     e = theory.binade(raw)
