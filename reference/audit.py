@@ -16,14 +16,12 @@ end and its neighbour in the sweep, in float64 by bisection checked monotone ove
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from functools import cache
 
 import ml_dtypes
 import mpmath
 import numpy as np
-from mpmath.libmp import libmpf
 
 import theory
 from reference import frameworks
@@ -151,29 +149,10 @@ def ulps_at(value: float, ex: mpmath.mpf, info: dict) -> float | None:
     """|value - ex| in ulps of ex in the dtype, 2^(floor(log2 |ex|) - nmant), the difference exact and
     rounded once; None where ex (an mpmath mpf or a sympy Float, taken with all its bits) is not a
     normal float of the dtype."""
+    if not normal_in(ex, info) or not np.isfinite(value):
+        return None
     raw = theory.raw_mpf(ex)
-    e = normal_binade(raw, info)
-    if e is None or not math.isfinite(value):
-        return None
-    return theory.ulps_between(float(value), raw, e - info["nmant"])
-
-
-def normal_binade(raw: tuple, info: dict) -> int | None:
-    """floor(log2 |v|) for a raw mpf v that is a normal float of the dtype (tiny <= |v| <= max), else
-    None: normal_in read off the exponent, with all of v's bits (abs() of an mpf would round v to the
-    working precision first, and take a value a hair below tiny for tiny). mpmath's 0, infinities and
-    NaN have no mantissa."""
-    if not raw[1]:
-        return None
-    e = theory.binade(raw)
-    top = info["maxexp"] - 1  # max lies in binade maxexp - 1, below 2^maxexp
-    if (
-        e < info["minexp"]
-        or e > top
-        or (e == top and libmpf.mpf_cmp(libmpf.mpf_abs(raw), libmpf.from_float(info["max"])) > 0)
-    ):
-        return None
-    return e
+    return theory.ulps_between(float(value), raw, theory.binade(raw) - info["nmant"])
 
 
 def normal_in(values, info: dict):
@@ -342,8 +321,7 @@ def confirm_zero_ends(name: str, framework: str, dtype: str, intervals: list[lis
     info = float_info(dtype)
     ends = [e for interval in intervals for e in interval]
     for x, v in zip(ends, in_full_lanes(name, ends, dtype, framework)):
-        normal = normal_binade(theory.raw_mpf(exact(name, x)), info) is not None
-        assert v == 0 and normal, (name, framework, dtype, x, v)
+        assert v == 0 and normal_in(exact(name, x), info), (name, framework, dtype, x, v)
 
 
 LANES = 64

@@ -70,22 +70,6 @@ def test_the_ulp_ruler_matches_np_spacing_at_powers_of_two_normals_and_the_norma
     assert audit.ulps_at(1.0 + math.ulp(1.0), mpmath.mpf(1), audit.float_info("float64")) == 1.0
 
 
-@pytest.mark.parametrize("dtype", ["bfloat16", "float16", "float32", "float64"])
-def test_the_exact_ruler_measures_where_the_value_is_normal_and_only_there(dtype):
-    """ulps_at reads normality off the exact value's exponent, with all its bits: at the edges of the
-    normal range a hair (2^-100 relative) either side decides. (Comparing abs(value) with tiny would
-    round the value to the working precision first, and take tiny (1 - 2^-100) for tiny.)"""
-    info = audit.float_info(dtype)
-    with mpmath.workprec(200):
-        hair = mpmath.ldexp(1, -100)
-        tiny, top = mpmath.mpf(info["tiny"]), mpmath.mpf(info["max"])
-        edges = [tiny, tiny * (1 - hair), top, top * (1 + hair), mpmath.ldexp(1, info["maxexp"]), mpmath.mpf(0)]
-        values = [s * v for v in edges for s in (1, -1)] + [mpmath.inf, -mpmath.inf, mpmath.nan]
-    measured = [audit.ulps_at(1.0, v, info) is not None for v in values]
-    # tiny and max are in, a hair below tiny or above max is out, as are 2^maxexp, 0, +-inf and NaN
-    assert measured == [True, True, False, False, True, True, False, False, False, False, False, False] + [False] * 3
-
-
 def test_wrongly_zero_is_zero_of_either_sign_where_the_exact_value_is_normal():
     info = audit.float_info("float32")
     tiny = info["tiny"]
