@@ -108,8 +108,9 @@ def arb_settled(fn, at: float | mpmath.mpf, bits: int) -> mpmath.mpf:
     man, exp = _point(at)
     saved = ctx.prec
     prec = max(START_BITS, bits + 50)
+    ceiling = max(MAX_BITS, 2 * bits)  # a caller asking for more bits may double past MAX_BITS
     try:
-        while prec <= max(MAX_BITS, 2 * bits):  # a caller asking for more bits may double past the ceiling
+        while prec <= ceiling:
             ctx.prec = prec
             point = arb(man) * arb(2) ** exp  # a ball around at, exact where prec holds man's bits
             value = fn(point)
@@ -122,4 +123,4 @@ def arb_settled(fn, at: float | mpmath.mpf, bits: int) -> mpmath.mpf:
             prec *= 2
     finally:
         ctx.prec = saved
-    raise ArithmeticError(f"{fn} at {at!r} did not settle by {max(MAX_BITS, 2 * bits)} bits")
+    raise ArithmeticError(f"{fn} at {at!r} did not settle by {ceiling} bits")

@@ -137,7 +137,8 @@ def settled(fn, *args: mpmath.mpf) -> mpmath.mpf:
     """
     previous = None
     dps = max(START_DPS, mpmath.mp.dps)  # a caller that asked for more digits gets at least those
-    while dps <= max(MAX_DPS, 2 * mpmath.mp.dps):
+    ceiling = max(MAX_DPS, 2 * mpmath.mp.dps)  # and may double past MAX_DPS
+    while dps <= ceiling:
         with mpmath.workdps(dps):
             value = fn(*(+a for a in args))
             if previous is not None:
@@ -149,7 +150,7 @@ def settled(fn, *args: mpmath.mpf) -> mpmath.mpf:
         noise = previous is not None and value != 0 and abs(value) < BELOW_FLOATS
         previous = value
         dps = BELOW_FLOATS_DPS if noise and dps < BELOW_FLOATS_DPS // 2 else dps * 2
-    raise ArithmeticError(f"{fn} at {args!r} did not settle by {max(MAX_DPS, 2 * mpmath.mp.dps)} digits")
+    raise ArithmeticError(f"{fn} at {args!r} did not settle by {ceiling} digits")
 
 
 def settled_callable(expr: sp.Expr, symbols: tuple = (x,)):
