@@ -25,6 +25,7 @@ import random
 import subprocess
 import sys
 from collections import Counter, defaultdict
+from functools import cache
 from pathlib import Path
 
 import tomllib
@@ -79,30 +80,28 @@ def equivalents() -> dict[str, str]:
     return {name: entry["why"] for name, entry in table.items()}
 
 
-_MUTATED: dict[Path, str] = {}
+@cache
+def _mutated(path: Path) -> tuple[list[str], dict[str, ast.FunctionDef]]:
+    """mutmut's mutation of one source file: its lines, and its functions by name (parsed once)."""
+    from mutmut.mutation.file_mutation import mutate_file_contents
+
+    code = mutate_file_contents(str(path), path.read_text(encoding="utf-8")).code
+    functions = {node.name: node for node in ast.walk(ast.parse(code)) if isinstance(node, ast.FunctionDef)}
+    return code.splitlines(), functions
 
 
 def mutant_change(name: str) -> str | None:
     """The lines mutant ``name`` writes in place of its function's own, stripped and joined by " / "
     (None if mutmut makes no such mutant), read from mutmut's own mutation of the source file."""
-    from mutmut.mutation.file_mutation import mutate_file_contents
-
     module, _, rest = name.partition(".x")
     path = ROOT / (module.replace(".", "/") + ".py")
     if not path.exists():
         return None
-    if path not in _MUTATED:
-        _MUTATED[path] = mutate_file_contents(str(path), path.read_text(encoding="utf-8")).code
-    functions = {
-        node.name: node
-        for node in ast.walk(ast.parse(_MUTATED[path]))
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-    }
+    lines, functions = _mutated(path)
     mangled, _, number = ("x" + rest).rpartition("__mutmut_")
     original, mutant = functions.get(f"{mangled}__mutmut_orig"), functions.get(f"{mangled}__mutmut_{number}")
     if original is None or mutant is None:
         return None
-    lines = _MUTATED[path].splitlines()
     body = lambda node: lines[node.body[0].lineno - 1 : node.end_lineno]  # noqa: E731
     diff = difflib.unified_diff(body(original), body(mutant), lineterm="", n=0)
     return " / ".join(line[1:].strip() for line in diff if line.startswith("+") and not line.startswith("+++"))
