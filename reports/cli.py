@@ -112,6 +112,7 @@ def build_report(results_path: Path, out: Path, profile: str) -> int:
 
 
 def add_run_options(command: argparse.ArgumentParser) -> None:
+    """The options verify and report share: how to run the suite."""
     command.add_argument(
         "--seed",
         type=int,
@@ -134,6 +135,9 @@ def add_run_options(command: argparse.ArgumentParser) -> None:
         metavar="N",
         help="processes that share the tests: a number, or auto (one per core, the default); 0 runs them "
         "in this process. results.json is the same either way, apart from timestamps and the command",
+    )
+    command.add_argument(
+        "--dask-scheduler", default=None, metavar="ADDRESS", help="run the experiment's cells on this Dask scheduler"
     )
 
 
@@ -159,9 +163,6 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument(
         "--results", type=Path, default=DEFAULT_OUT / "results.json", metavar="PATH", help="where results.json goes"
     )
-    v.add_argument(
-        "--dask-scheduler", default=None, metavar="ADDRESS", help="run the experiment's cells on this Dask scheduler"
-    )
     add_run_options(v)
     r = sub.add_parser(
         "report", help="run the suite (or read results.json) and write DIR/index.html and DIR/results.json"
@@ -174,9 +175,6 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="PATH",
         help="report an existing results.json instead of running",
-    )
-    r.add_argument(
-        "--dask-scheduler", default=None, metavar="ADDRESS", help="run the experiment's cells on this Dask scheduler"
     )
     add_run_options(r)
     a = sub.add_parser("audit", help="one framework's gradients against the exact derivative, as a table (or JSON)")
