@@ -6,12 +6,15 @@ import hashlib
 import html
 import io
 import re
+import textwrap
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+
+PANEL_TITLE_CHARACTERS = 60  # what a line of a panel title at 8 pt holds in a two-panel figure
 
 STYLE = {
     "svg.hashsalt": "activation-claims",
@@ -243,7 +246,7 @@ def series_panels(
                 ax.set_ylim(0, 1.15 * max([*levels.values(), *(max(v) for v in lines.values())]))
             if logy:
                 ax.set_yscale("log")
-            ax.set_title(sub, fontsize=8)
+            ax.set_title(textwrap.fill(sub, PANEL_TITLE_CHARACTERS), fontsize=8)  # an evidence label may be long
             ax.set_xlabel(xlabel)
             ax.set_ylabel(ylabel)
             ax.legend(fontsize=7)

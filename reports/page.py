@@ -407,6 +407,12 @@ def literature_jobs(results: dict) -> list[Job]:
     if stats:
         lines = {s["activation"]: s["mean_q_by_layer"] for s in stats}
         levels = {s["activation"]: s["predicted_q"] for s in stats if "predicted_q" in s}
+        within = stats[0].get("within_standard_errors")  # the test's tolerance, as it recorded it
+        caption = (
+            "At He's gain the pre-activation variance neither grows nor decays with depth: the lines stay near "
+            "the level the variance map predicts, the input's q_0 times the squared gain (dashed)"
+            + (f"; the first and last layers are each within {within:d} standard errors of it." if within else ".")
+        )
         jobs.append(
             (
                 "L01",
@@ -417,9 +423,7 @@ def literature_jobs(results: dict) -> list[Job]:
                     False,
                     levels,
                 ),
-                "At He's gain the pre-activation variance neither grows nor decays with depth: the lines stay near "
-                "the level the variance map predicts, sigma_w^2 q_0 (dashed); the first and last layers are each "
-                "within 4 standard errors of it.",
+                caption,
             )
         )
     grid, line = _evidence(results, "L03", "figure"), _evidence(results, "L03", "table", "tanh critical line")
@@ -431,7 +435,8 @@ def literature_jobs(results: dict) -> list[Job]:
                 figures.tanh_phase_diagram,
                 (grid, line["rows"]),
                 "Blue: ordered phase, where gradients vanish with depth; red: chaotic phase, where they explode. The "
-                "black line is the critical line chi_1 = 1 and the dots are where the suite solved for it.",
+                "black line is the critical line, where chi_1 is exactly one, and the dots are where the suite "
+                "solved for it.",
             )
         )
     if table is not None:
@@ -458,7 +463,7 @@ def literature_jobs(results: dict) -> list[Job]:
                             "probability",
                         ),
                         (
-                            "Monte Carlo, width 4, biases, 8 inputs",
+                            f"Monte Carlo: {dead.get('label', 'simulated nets')}",
                             {"fraction dead": dead["fraction"]},
                             "depth L (layers)",
                             "fraction of nets",
@@ -479,9 +484,7 @@ def literature_jobs(results: dict) -> list[Job]:
                     "Mean activation per layer",
                     [
                         (
-                            "each at its variance-preserving gain"
-                            if "variance-preserving" in e["label"]
-                            else "all at sigma_w = sqrt 2",
+                            e["label"].removeprefix("mean activation per layer, "),
                             {k: v for k, v in e.items() if k not in ("kind", "label")},
                             "layer",
                             "mean activation",

@@ -3,6 +3,90 @@ levels, the revived unit, wrongly-zero runs): what the figure tests draw."""
 
 from reports import figures
 
+
+def answer_results() -> dict:
+    """results.json's claims with the evidence each figure of the answer's claims reads (S01, S05, S06,
+    S11, S19; L04 among them, drawn between), and nothing else."""
+    s05, s06, s11_table, s11_example = (
+        {"kind": k, "rows": [{"n": i}]} for i, k in enumerate(["table"] * 3 + ["counterexample"])
+    )
+    curves = {"relu": [0.0, 1.0], "gelu": [0.5, 0.5]}
+    ranges = {
+        "kind": "table",
+        "label": "exact inf and sup of f'",
+        "rows": [{"activation": "relu"}, {"activation": "gelu"}],
+    }
+    evidence = {
+        "S01": [{"kind": "figure", "x": [0.0, 1.0], "curves": curves}, {"kind": "table", "label": "other"}, ranges],
+        "S05": [s05],
+        "S06": [s06],
+        "S11": [s11_table, s11_example],
+        "L04": [{"kind": "figure", "exact_width_2": [0.25], "fraction": [0.3]}],
+        "S19": [{"kind": "figure", "curves": {"wine": {}}}],
+    }
+    return {"claims": [{"id": cid, "evidence": items} for cid, items in evidence.items()]}
+
+
+def literature_results() -> dict:
+    """results.json's claims L01-L06 with the evidence each literature figure reads, and nothing else."""
+    chi_row = {
+        "activation": "relu",
+        "sigma_w (torch gain)": 2**0.5,
+        "chi_1": 1.0,
+        "simulated_chi_1 width 64": 1.02,
+        "standard_error width 64": 0.01,
+    }
+    evidence = {
+        "L01": [
+            {
+                "kind": "statistic",
+                "activation": "relu",
+                "mean_q_by_layer": [1.0, 1.1],
+                "predicted_q": 1.0,
+                "within_standard_errors": 7,
+            },
+            {"kind": "statistic", "activation": "tanh", "mean_q_by_layer": [1.0, 0.6]},
+        ],
+        "L03": [
+            {"kind": "table", "label": "mean-field prediction against simulation", "rows": [chi_row]},
+            {
+                "kind": "figure",
+                "sigma_w": [[0.5, 2.0], [0.5, 2.0]],
+                "sigma_b": [[0, 0], [1, 1]],
+                "chi_1": [[0.5, 2], [0.4, 1.5]],
+            },
+            {"kind": "table", "label": "tanh critical line", "rows": [{"critical_sigma_w": 1.0, "sigma_b": 0.0}]},
+        ],
+        "L04": [
+            {"kind": "figure", "label": "biases, 3 inputs", "exact_width_2": [0.25, 0.4375], "fraction": [0.3, 0.5]}
+        ],
+        "L05": [
+            {"kind": "figure", "label": "mean activation per layer, at each gain", "elu": [0.1, 0.1]},
+            {"kind": "figure", "label": "mean activation per layer, at sqrt 2", "elu": [0.3, 0.6], "relu": [0.5, 0.5]},
+        ],
+        "L06": [{"kind": "table", "rows": [{"sigma_b": 0.0, "depth": 10, "q_star": 0.5, "tanh orthogonal": 0.2}]}],
+    }
+    return {"claims": [{"id": cid, "evidence": items} for cid, items in evidence.items()]}
+
+
+def every_figures_results() -> dict:
+    """results.json's claims with the evidence of every figure the page draws: the answer's, the
+    literature's and one audit claim's."""
+    audit = {
+        "id": "A01",
+        "evidence": [
+            {"kind": "figure", "series": {}},
+            {
+                "kind": "table",
+                "label": "worst ulps",
+                "rows": [{"activation": "tanh", "library": "torch", "dtype": "float32", "wrongly_zero": []}],
+            },
+        ],
+    }
+    answer = [c for c in answer_results()["claims"] if c["id"] != "L04"]  # literature_results has L04's own
+    return {"claims": answer + literature_results()["claims"] + [audit]}
+
+
 AUDIT_SERIES = {
     "torch float16": {"negative": [[2.0, 3.0]], "positive": [[0.5, 700.0]]},
     "torch bfloat16": {"positive": [[0.5, 2.0], [8.0, 1.0]]},

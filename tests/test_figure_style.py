@@ -13,8 +13,6 @@ FixedLocator): matplotlib's own choices may move between its versions; the figur
 
 from __future__ import annotations
 
-import json
-import os
 import re
 from pathlib import Path
 
@@ -26,10 +24,10 @@ from reports import figures
 from tests.figure_examples import EXAMPLES
 from tests.fixture_scope import module_unless_mutmut_records
 from tests.html_references import IdsAndReferences
+from tests.snapshot import as_json, reviewed
 
 pytestmark = pytest.mark.instrument
 
-SNAPSHOT = Path(__file__).parent / "snapshots" / "figure_style.json"
 WRITE = "ACTIVATION_CLAIMS_WRITE_FIGURE_STYLE"
 
 
@@ -148,8 +146,7 @@ def drawn() -> tuple[dict[str, dict], dict[str, str]]:
 
             patch.setattr(figures, "to_svg", capture)
             draw()
-    # one JSON round trip: tuples become lists, as in the file
-    return json.loads(json.dumps(seen)), svgs
+    return as_json(seen), svgs
 
 
 @pytest.fixture(scope=module_unless_mutmut_records)
@@ -181,11 +178,7 @@ def test_every_figure_the_page_draws_has_an_example():
 
 
 def test_each_figure_looks_as_reviewed(styles):
-    if os.environ.get(WRITE):
-        SNAPSHOT.parent.mkdir(exist_ok=True)
-        SNAPSHOT.write_text(json.dumps(styles, indent=1, sort_keys=True) + "\n")
-        pytest.skip(f"wrote {SNAPSHOT}; review its diff")
-    reviewed = json.loads(SNAPSHOT.read_text())
-    assert sorted(styles) == sorted(reviewed)
-    for name in reviewed:
-        assert styles[name] == reviewed[name], f"{name} looks different: if on purpose, {WRITE}=1 and review"
+    looks = reviewed("figure_style", WRITE, styles)
+    assert sorted(styles) == sorted(looks)
+    for name in looks:
+        assert styles[name] == looks[name], f"{name} looks different: if on purpose, {WRITE}=1 and review"

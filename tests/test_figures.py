@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from reports import figures
-from tests.figure_examples import CHI_ROWS
+from reports import figures, prose
+from tests.figure_examples import CHI_ROWS, answer_results, every_figures_results, literature_results
 
 pytestmark = pytest.mark.instrument
 
@@ -124,40 +124,6 @@ def test_the_phase_diagram_and_the_jacobian_spread_label_their_axes_and_series()
     assert not any(w.startswith("relu") for w in words) and "depth (layers)" in words
 
 
-def literature_results() -> dict:
-    """results.json's claims L01-L06 with the evidence each literature figure reads, and nothing else."""
-    chi_row = {
-        "activation": "relu",
-        "sigma_w (torch gain)": 2**0.5,
-        "chi_1": 1.0,
-        "simulated_chi_1 width 64": 1.02,
-        "standard_error width 64": 0.01,
-    }
-    evidence = {
-        "L01": [
-            {"kind": "statistic", "activation": "relu", "mean_q_by_layer": [1.0, 1.1], "predicted_q": 1.0},
-            {"kind": "statistic", "activation": "tanh", "mean_q_by_layer": [1.0, 0.6]},
-        ],
-        "L03": [
-            {"kind": "table", "label": "mean-field prediction against simulation", "rows": [chi_row]},
-            {
-                "kind": "figure",
-                "sigma_w": [[0.5, 2.0], [0.5, 2.0]],
-                "sigma_b": [[0, 0], [1, 1]],
-                "chi_1": [[0.5, 2], [0.4, 1.5]],
-            },
-            {"kind": "table", "label": "tanh critical line", "rows": [{"critical_sigma_w": 1.0, "sigma_b": 0.0}]},
-        ],
-        "L04": [{"kind": "figure", "exact_width_2": [0.25, 0.4375], "fraction": [0.3, 0.5]}],
-        "L05": [
-            {"kind": "figure", "label": "at each variance-preserving gain", "elu": [0.1, 0.1]},
-            {"kind": "figure", "label": "at sqrt 2", "elu": [0.3, 0.6], "relu": [0.5, 0.5]},
-        ],
-        "L06": [{"kind": "table", "rows": [{"sigma_b": 0.0, "depth": 10, "q_star": 0.5, "tanh orthogonal": 0.2}]}],
-    }
-    return {"claims": [{"id": cid, "evidence": items} for cid, items in evidence.items()]}
-
-
 def test_each_literature_figure_reads_its_own_claims_evidence():
     """The jobs page.py makes for L01-L06: which figure, from which evidence fields, in claim order;
     each draws, and its text carries the values' names."""
@@ -176,9 +142,10 @@ def test_each_literature_figure_reads_its_own_claims_evidence():
     assert l01[1][0][1] == {"relu": [1.0, 1.1], "tanh": [1.0, 0.6]} and l01[3] == {"relu": 1.0}
     assert l03_grid[1] == [{"critical_sigma_w": 1.0, "sigma_b": 0.0}] and l03_table[0][0]["chi_1"] == 1.0
     assert [panel[1] for panel in l04[1]] == [{"1 - (3/4)^L": [0.25, 0.4375]}, {"fraction dead": [0.3, 0.5]}]
+    assert l04[1][1][0] == "Monte Carlo: biases, 3 inputs"  # the simulation's configuration as recorded
     assert [(panel[0], panel[1]) for panel in l05[1]] == [
-        ("each at its variance-preserving gain", {"elu": [0.1, 0.1]}),
-        ("all at sigma_w = sqrt 2", {"elu": [0.3, 0.6], "relu": [0.5, 0.5]}),
+        ("at each gain", {"elu": [0.1, 0.1]}),
+        ("at sqrt 2", {"elu": [0.3, 0.6], "relu": [0.5, 0.5]}),
     ]
     assert l06[0][0]["tanh orthogonal"] == 0.2
     # series_panels draws each series at x = 1, 2, ...: the layer; each panel's x axis says so
@@ -196,30 +163,45 @@ def test_a_literature_claim_without_its_evidence_draws_no_figure():
     assert [cid for cid, *_ in page.literature_jobs(results)] == ["L01", "L04", "L06"]
 
 
+def numbers_in(value) -> set[float]:
+    """Every number an evidence item holds, at any depth, those written in its text fields included."""
+    if isinstance(value, dict):
+        return set().union(*(numbers_in(v) for v in value.values()))
+    if isinstance(value, list):
+        return set().union(*(numbers_in(v) for v in value))
+    if isinstance(value, str):
+        return {float(n) for n in prose.NUMBER.findall(value)}
+    return {float(value)} if isinstance(value, (int, float)) else set()
+
+
+def test_every_number_a_caption_prints_is_a_value_of_its_claims_evidence():
+    """The rule the ledger's prose follows (reports/prose.py), for the captions: a number a caption
+    prints is read from the evidence, so that it cannot say what the run did not do."""
+    from reports import page
+
+    results = every_figures_results()
+    evidence = {c["id"]: numbers_in(c["evidence"]) for c in results["claims"]}
+    jobs = page.figure_jobs(results)
+    assert len(jobs) == 12  # every figure the page draws: five of the answer's, six literature, one audit
+    captions = [(cid, caption) for cid, _, _, caption in jobs]
+    typed = [
+        (cid, n) for cid, caption in captions for n in prose.NUMBER.findall(caption) if float(n) not in evidence[cid]
+    ]
+    assert not typed
+    assert any("within 7 standard errors" in caption for cid, caption in captions if cid == "L01")
+
+
 def test_each_answer_figure_reads_its_own_claims_evidence():
     """The jobs page.py makes for S01, S05, S06, S11 and S19 (before the L figures, S19 after them):
     S01's panels and its ranges keep the answer's activations only, the ranges by activation; the
     others hand their evidence on as recorded. A claim without its evidence draws nothing."""
     from reports import page
 
+    results = answer_results()
     s05, s06, s11_table, s11_example = (
-        {"kind": k, "rows": [{"n": i}]} for i, k in enumerate(["table"] * 3 + ["counterexample"])
+        next(c for c in results["claims"] if c["id"] == cid)["evidence"][i]
+        for cid, i in (("S05", 0), ("S06", 0), ("S11", 0), ("S11", 1))
     )
-    curves = {"relu": [0.0, 1.0], "gelu": [0.5, 0.5]}
-    ranges = {
-        "kind": "table",
-        "label": "exact inf and sup of f'",
-        "rows": [{"activation": "relu"}, {"activation": "gelu"}],
-    }
-    evidence = {
-        "S01": [{"kind": "figure", "x": [0.0, 1.0], "curves": curves}, {"kind": "table", "label": "other"}, ranges],
-        "S05": [s05],
-        "S06": [s06],
-        "S11": [s11_table, s11_example],
-        "L04": [{"kind": "figure", "exact_width_2": [0.25], "fraction": [0.3]}],
-        "S19": [{"kind": "figure", "curves": {"wine": {}}}],
-    }
-    results = {"claims": [{"id": cid, "evidence": items} for cid, items in evidence.items()]}
     jobs = page.figure_jobs(results)
     assert [(cid, fn.__name__) for cid, fn, _, _ in jobs] == [
         ("S01", "activation_panels"),

@@ -1,0 +1,61 @@
+"""The fixed wording a reader meets, as reviewed: each figure's caption (drawn from the figure examples'
+evidence) and the command line's help (each command's summary, each option's value name, choices and
+help), against tests/snapshots/wording.json.
+
+test_figures.py checks that a caption's numbers come from the evidence and test_report.py that every
+option has its help; this pins what they say. A change of wording is made on purpose: write the new
+snapshot and review its diff,
+
+    ACTIVATION_CLAIMS_WRITE_WORDING=1 pytest tests/test_wording.py
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from reports import cli, page
+from tests.figure_examples import every_figures_results
+from tests.snapshot import as_json, reviewed
+
+pytestmark = pytest.mark.instrument
+
+WRITE = "ACTIVATION_CLAIMS_WRITE_WORDING"
+
+
+def captions() -> dict[str, str]:
+    """Each figure's caption, keyed by its claim and figure function."""
+    return {f"{cid} {draw.__name__}": caption for cid, draw, _, caption in page.figure_jobs(every_figures_results())}
+
+
+def command_line() -> dict[str, dict]:
+    """Each command's summary and, per option, its value's name, its choices and its help."""
+    parser = cli.build_parser()
+    (commands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    summaries = {a.dest: a.help for a in commands._choices_actions}
+    return {
+        name: {
+            "summary": summaries[name],
+            "options": {
+                a.option_strings[-1]: {"value": a.metavar, "choices": a.choices and list(a.choices), "help": a.help}
+                for a in command._actions
+                if a.option_strings and a.dest != "help"
+            },
+        }
+        for name, command in commands.choices.items()
+    }
+
+
+@pytest.fixture(scope="module")
+def wording() -> tuple[dict, dict]:
+    current = as_json({"captions": captions(), "command line": command_line()})
+    return current, reviewed("wording", WRITE, current)
+
+
+@pytest.mark.parametrize("part", ["captions", "command line"])
+def test_the_wording_reads_as_reviewed(wording, part):
+    current, known = wording
+    assert sorted(current[part]) == sorted(known[part])
+    for name in known[part]:
+        assert current[part][name] == known[part][name], f"{part}: {name} reads differently: if on purpose, {WRITE}=1"
