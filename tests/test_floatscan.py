@@ -37,15 +37,22 @@ def test_a_monotone_predicate_gives_its_exact_edge_and_coverage():
 
 @pytest.mark.parametrize("dtype", (np.float16, np.float32, np.float64))
 def test_a_predicate_that_changes_twice_is_not_given_a_threshold(dtype):
-    # true on [1, 2) and from 3 on: bisection from (0, 4) alone would report one edge
-    with pytest.raises(NotMonotone):
-        float_threshold(lambda v: ((v >= 1) & (v < 2)) | (v >= 3), 0.0, 4.0, dtype)
+    # true on [1, 2) and from 3 on: bisection from (0, 4) alone would report one edge; the error names
+    # a float where the predicate has the value its side of the edge should not have, and that value
+    def twice(v):
+        return ((v >= 1) & (v < 2)) | (v >= 3)
+
+    with pytest.raises(NotMonotone) as err:
+        float_threshold(twice, 0.0, 4.0, dtype)
+    said = bool(twice(np.array([err.value.x], dtype=dtype))[0])
+    assert f"predicate is {said} at x = {err.value.x!r} past the edge" in str(err.value)
     # a single stray float next to the edge is caught by the window around it
     edge = dtype(1.0)
     stray = np.nextafter(edge, dtype(0))
     stray = np.nextafter(np.nextafter(stray, dtype(0)), dtype(0))
-    with pytest.raises(NotMonotone):
+    with pytest.raises(NotMonotone, match=r"predicate is True at x = ") as err:
         float_threshold(lambda v: (v >= edge) | (v == stray), 0.0, 4.0, dtype)
+    assert err.value.x == float(stray)
 
 
 def test_intervals_are_exact_maximal_runs_of_floats():

@@ -93,14 +93,19 @@ SWEPT = [pytest.param(n, {}, id=n) for n in ACTIVATION_NAMES] + [
 def test_numpy_within_ulp_budget_on_dense_sweep(name, params, fn, dtype):
     """A fixed sweep over the whole float range: both signs of every binade up to 2^64 and every
     16th beyond (all entries are saturated there, and exact erfc of 1e300 costs 0.1 s), +-40
-    densely, and the edge cases; at the default parameters, at twice them and at 1.3 times them (no power of two)."""
+    densely, the stretch where e^z turns subnormal, and the edge cases; at the default parameters, at
+    twice them and at 1.3 times them (no power of two)."""
     info = np.finfo(dtype)
     exponents = np.arange(info.minexp - info.nmant, info.maxexp)
     exponents = exponents[(exponents <= 64) | (exponents % 16 == 0)]
     binades = 2.0 ** exponents.astype(np.float64) * 1.37
     binades = binades[binades < float(info.max)]
     dense = np.linspace(-40.0, 40.0, 321)
-    xs = np.unique(round_to(np.concatenate([binades, -binades, dense, edge_points(dtype)]), dtype))
+    # Where e^z turns subnormal (z from -745 to -700, the deep tails' own branch), with z = x, and z
+    # scaled by each parameter both ways (softplus's z = beta x, celu's z = x / alpha).
+    tail = np.linspace(-745.0, -700.0, 10)
+    tails = [tail * s for p in (1.0, *params.values()) for s in (p, 1.0 / p)]
+    xs = np.unique(round_to(np.concatenate([binades, -binades, dense, *tails, edge_points(dtype)]), dtype))
     check_against_exact(name, fn, xs, params)
 
 

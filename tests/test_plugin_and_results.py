@@ -307,6 +307,7 @@ def test_a_run_in_process_writes_each_claims_tests_evidence_and_table(small_proj
     assert claims["X02"]["evidence"] == [{"kind": "statistic", "key": "s", "value": "inf"}]
     assert results["provenance"]["seed"] == "derandomized"
     rows = [line.split() for line in out.splitlines() if line[:3] in ("X01", "X02")]
+    assert "id    math           float          reproduced" in out.splitlines()  # the table's header
     assert rows[0][0] == "X01" and rows[0][-1] == "yes"
     assert rows[1][0] == "X02" and rows[1][-2:] == ["NOT", "REPRODUCED"]
     assert "results: " in out
@@ -323,12 +324,13 @@ def test_a_claim_with_no_test_is_an_error_in_a_full_run_only(small_project, caps
     assert not (small_project / "r.json").exists()
 
 
-def test_the_claim_option_runs_that_claims_tests_and_lists_the_others_as_not_run(small_project):
+def test_the_claim_option_runs_that_claims_tests_and_lists_the_others_as_not_run(small_project, capsys):
     (small_project / "tests" / "test_x2.py").write_text(
         "import pytest\n\n\n@pytest.mark.claim('X02')\ndef test_x2():\n    pass\n"
     )
     code = run_in_process(small_project, "--ledger=claims.toml", "--claim=X01", "--results=r.json")
     assert code == pytest.ExitCode.OK
+    assert "1 passed, 1 deselected" in capsys.readouterr().out  # pytest is told what --claim left out
     claims = {c["id"]: c for c in json.loads((small_project / "r.json").read_text())["claims"]}
     assert [(t["nodeid"], t["outcome"]) for t in claims["X01"]["tests"]] == [("tests/test_x1.py::test_x1", "passed")]
     assert [(t["nodeid"], t["outcome"]) for t in claims["X02"]["tests"]] == [("tests/test_x2.py::test_x2", "not run")]

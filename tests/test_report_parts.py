@@ -434,6 +434,53 @@ def test_a_missing_answer_file_is_an_error_that_names_it(monkeypatch, tmp_path):
         annotate.source_text()
 
 
+def test_the_answer_marks_exactly_each_claims_words_and_boxes_exactly_the_restored_ones():
+    """Spans and restored words that share no boundary: each claim's link holds its span's words and
+    nothing else, the restored words sit in their own box, and the rest of the text stays plain; a span
+    after a restore is found by its stored position carried over. A claim whose span is not in the
+    text is not marked."""
+    from reports import annotate
+
+    claim = {"verdict": {"math": "refuted", "float": None}}
+    x1, x2, x3 = ({**claim, "id": i} for i in ("X1", "X2", "X3"))
+    answer = "[site] s\n[post_id] 1\nZero one two three four five six."
+    restores = [annotate.Restore(after="one", text=" and a half", note="lost")]
+    spans = {"X1": "two three", "X2": "five", "X3": "seven"}
+    got = annotate.annotated(answer, [x2, x1, x3], spans, restores)
+    box = '<span class="restored" title="lost"> and a half</span>'
+    want = f"Zero one{box} {annotate.span_html(x1, 'two three')} four {annotate.span_html(x2, 'five')} six."
+    assert got == want
+
+
+def test_evidence_of_one_kind_and_fields_shares_a_table_and_a_recorded_table_gets_its_own():
+    """Consecutive items alike (kind and fields) are rows of one table, their labels in its first
+    column; an item holding rows is headed by its label (said once, not again as a field), its other
+    fields in a table of their own, if it has any; a figure's data is left to its figure."""
+    from reports.page import evidence_html, table_html, value_html
+
+    rows = [{"x": 1}, {"x": 2}]
+    items = [
+        {"kind": "numeric", "key": "a", "label": "first", "value": 1.5},
+        {"kind": "numeric", "key": "b", "label": "second", "value": 2.5},
+        {"kind": "figure", "label": "drawn", "curve": [1, 2]},
+        {"kind": "table", "label": "alone", "rows": rows},
+        {"kind": "table", "label": "with n", "n": 3, "rows": rows[:1]},
+        {"kind": "numeric", "key": "c", "value": 7},
+    ]
+    assert evidence_html(items) == (
+        "<p><b>numeric</b></p>"
+        + table_html([{"what": "first", "key": "a", "value": 1.5}, {"what": "second", "key": "b", "value": 2.5}])
+        + "<p><b>table</b>: alone</p>"
+        + value_html(rows)
+        + "<p><b>table</b>: with n</p>"
+        + table_html([{"n": 3}])
+        + value_html(rows[:1])
+        + "<p><b>numeric</b></p>"
+        + table_html([{"what": "", "key": "c", "value": 7}])
+    )
+    assert evidence_html(items[2:3]) == evidence_html([]) == '<p class="muted">No evidence recorded.</p>'
+
+
 def test_the_contents_link_every_section_and_the_audit_only_where_there_is_one():
     import re
 
