@@ -294,7 +294,19 @@ def screen(name: str, framework: str, dtype: str, xs: np.ndarray | None = None) 
     nonfinite = [float(x) for x in xs[~np.isfinite(values)][:10]]
     every = runs(marked)
     within = [float(xs[every[0][0]]), float(xs[every[-1][1]])] if every else None
-    return Audit(name, framework, dtype, xs, values, ulps, intervals, nonfinite, {}, edges_exact, len(every), within)
+    return Audit(
+        name,
+        framework,
+        dtype,
+        xs,
+        values,
+        ulps,
+        intervals,
+        nonfinite,
+        edges_exact=edges_exact,
+        zero_runs=len(every),
+        zero_within=within,
+    )
 
 
 def confirm(audit: Audit) -> Audit:

@@ -160,9 +160,17 @@ EXAMPLES = {
     "audit_detail": lambda: figures.audit_detail(
         "gelu", "torch", AUDIT_SERIES, {"float32": [[-3.0, -2.0], [2e3, 3e3]], "float16": [[5.0, 9.0]]}
     ),
+    # worst 10^7 ulps: the y axis tops at 10^8, where its tick step, (8 + 2) / 5, is a whole number
+    "audit_detail up to 10^7 ulps": lambda: figures.audit_detail(
+        "tanh", "jax", {"jax float32": {"positive": [[0.5, 1e7]]}, "numpy float32": {"positive": [[0.5, 0.5]]}}, {}
+    ),
     "tanh_phase_diagram": lambda: figures.tanh_phase_diagram(PHASE, [{"critical_sigma_w": 1.0, "sigma_b": 0.0}]),
     "series_panels with levels": lambda: figures.series_panels("Variance", PANELS, levels={"relu": 1.0}),
     "series_panels on a log axis": lambda: figures.series_panels("Fraction", PANELS, logy=True),
+    # a panel title as long as an evidence label can be: it wraps
+    "series_panels with a long title": lambda: figures.series_panels(
+        "Born dead", [("Monte Carlo: born dead with biases N(0, 0.1^2), 8 inputs, width 4 (5000 nets)", *PANELS[0][1:])]
+    ),
     "chi1_predicted_vs_simulated": lambda: figures.chi1_predicted_vs_simulated(CHI_ROWS),
     "jacobian_spread": lambda: figures.jacobian_spread(SPREAD_ROWS),
     "learning_curves": lambda: figures.learning_curves(

@@ -437,19 +437,20 @@ def test_a_missing_answer_file_is_an_error_that_names_it(monkeypatch, tmp_path):
 def test_the_answer_marks_exactly_each_claims_words_and_boxes_exactly_the_restored_ones():
     """Spans and restored words that share no boundary: each claim's link holds its span's words and
     nothing else, the restored words sit in their own box, and the rest of the text stays plain; a span
-    after a restore is found by its stored position carried over. A claim whose span is not in the
-    text is not marked."""
+    after a restore is found by its stored position carried over, and one at the very start is found
+    too. Of overlapping spans the one that starts first is kept; a claim whose span is not in the text
+    is not marked."""
     from reports import annotate
 
     claim = {"verdict": {"math": "refuted", "float": None}}
-    x1, x2, x3 = ({**claim, "id": i} for i in ("X1", "X2", "X3"))
+    x0, x1, x2, x3, x4 = ({**claim, "id": i} for i in ("X0", "X1", "X2", "X3", "X4"))
     answer = "[site] s\n[post_id] 1\nZero one two three four five six."
     restores = [annotate.Restore(after="one", text=" and a half", note="lost")]
-    spans = {"X1": "two three", "X2": "five", "X3": "seven"}
-    got = annotate.annotated(answer, [x2, x1, x3], spans, restores)
+    spans = {"X0": "Zero", "X1": "two three", "X2": "four five six", "X3": "seven", "X4": "five"}
+    got = annotate.annotated(answer, [x4, x2, x1, x3, x0], spans, restores)
     box = '<span class="restored" title="lost"> and a half</span>'
-    want = f"Zero one{box} {annotate.span_html(x1, 'two three')} four {annotate.span_html(x2, 'five')} six."
-    assert got == want
+    marked = {c["id"]: annotate.span_html(c, spans[c["id"]]) for c in (x0, x1, x2)}
+    assert got == f"{marked['X0']} one{box} {marked['X1']} {marked['X2']}."
 
 
 def test_evidence_of_one_kind_and_fields_shares_a_table_and_a_recorded_table_gets_its_own():
@@ -665,17 +666,19 @@ def test_an_upstream_link_names_its_thread_or_its_host(url, short, text):
 
 
 def test_a_file_written_atomically_gets_the_permissions_the_umask_gives_a_new_file(tmp_path):
+    """... in directories made as needed (a report's --out may name a path not there yet)."""
     import os
 
     from reports.results import write_atomically
 
+    target = tmp_path / "new" / "out" / "index.html"
     for umask, mode in ((0o022, 0o644), (0o077, 0o600), (0o002, 0o664)):
         before = os.umask(umask)
         try:
-            write_atomically(tmp_path / "index.html", "page")
+            write_atomically(target, "page")
         finally:
             os.umask(before)
-        assert (tmp_path / "index.html").stat().st_mode & 0o7777 == mode, oct(umask)
+        assert target.read_text() == "page" and target.stat().st_mode & 0o7777 == mode, oct(umask)
 
 
 def test_the_terminal_summary_says_where_ledger_and_tests_disagree_in_red():

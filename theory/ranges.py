@@ -78,7 +78,7 @@ def _numeric_critical_points(slope: sp.Expr, interval: sp.Interval) -> list[sp.F
     return roots
 
 
-def _candidates(g: sp.Expr, interval: sp.Interval, numeric: bool = False) -> list[Extremum]:
+def _candidates(g: sp.Expr, interval: sp.Interval, numeric: bool) -> list[Extremum]:
     out = []
     for end, closed in ((interval.left, not interval.left_open), (interval.right, not interval.right_open)):
         if end.is_infinite:
