@@ -41,6 +41,8 @@ def test_unknown_parameter_is_a_value_error_naming_the_valid_ones():
         reference.activation("leaky_relu", 1.0, alpha=0.1)
     with pytest.raises(ValueError, match="sigmoid has no parameter slope; valid: none"):
         reference.derivative("sigmoid", 1.0, slope=0.1)
+    with pytest.raises(ValueError, match=r"^elu has no parameter beta, slope; valid: alpha "):  # every one named
+        reference.derivative("elu", 1.0, beta=2.0, slope=0.1)
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import theory
 from registry import ACTIVATIONS
 from theory import mp
-from theory.arb import arb_callable
+from theory.arb import START_BITS, arb_callable
 from theory.precision import MAX_BITS
 
 # Calibrates the instruments (the exact route); establishes no claim.
@@ -66,6 +66,9 @@ def test_the_overflow_threshold_is_the_midpoint_above_the_largest_float(dtype):
     assert theory.ulp_error(float(np.finfo(dtype).max), threshold, dtype) == np.inf
     assert theory.ulp_error(np.inf, top, dtype) == np.inf
     assert theory.ulp_error(-np.inf, threshold, dtype) == np.inf
+    assert (
+        theory.ulp_error(np.nan, top, dtype) == theory.ulp_error(np.nan, mpmath.mpf(0), dtype) == np.inf
+    )  # NaN: never right
     if dtype != np.float64:
         # Just under the threshold, float64's nearest is the threshold itself, a tie that float16 and
         # float32 send to inf: rounded as every route rounds (through float64), inf is exact there.
@@ -233,8 +236,11 @@ def test_a_ball_exactly_as_accurate_as_asked_is_taken_at_the_first_precision():
 
         return fn
 
-    assert mp.arb_settled(ball(100), 1.0, 100) == 1 and len(calls) == 1
+    assert mp.arb_settled(ball(100), 1.0, 100) == 1 and calls == [START_BITS]
     assert arb(1, 0.75 * arb(2) ** -100).rel_accuracy_bits() == 100
+    # asked for more than START_BITS, the first precision is 50 bits above what was asked
+    calls.clear()
+    assert mp.arb_settled(ball(START_BITS + 100), 1.0, START_BITS + 100) == 1 and calls == [START_BITS + 150]
     for bits in (100, MAX_BITS):
         with pytest.raises(ArithmeticError, match=f"did not settle by {max(MAX_BITS, 2 * bits)} bits"):
             mp.arb_settled(lambda point, bits=bits: arb(1, arb(2) ** -bits), 1.0, bits)

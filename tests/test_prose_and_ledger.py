@@ -35,6 +35,11 @@ def test_a_typed_number_in_a_correction_is_a_ledger_error(correction, typed):
     assert typed in str(err.value)
 
 
+def test_a_claim_without_a_verdict_is_a_ledger_error_that_says_what_it_needs():
+    with pytest.raises(LedgerError, match=r"^claim X1: needs verdict.math or verdict.float$"):
+        ledger_with("")
+
+
 def test_exact_constants_in_latex_placeholders_and_words_with_digits_are_not_typed_numbers():
     claim = ledger_with(
         'verdict = { math = "refuted" }\n'
