@@ -30,7 +30,7 @@ def bibtex(cff: dict) -> str:
         "author": _authors(ref.get("authors", cff.get("authors", []))),
         "title": "{" + ref.get("title", cff["title"]) + "}",
         "version": ref.get("version", cff.get("version")),
-        "year": str(ref.get("year") or str(cff.get("date-released", ""))[:4] or ""),
+        "year": str(ref.get("year") or str(cff.get("date-released", ""))[:4]),
         "url": ref.get("url", cff.get("repository-code") or cff.get("url")),
         "doi": ref.get("doi", cff.get("doi")),
         "license": ref.get("license", cff.get("license")),

@@ -252,7 +252,11 @@ class AsController:
 
 # X01 proved, as RECORDING_TEST has it; X02 passes with no evidence at all.
 X01_PROVED = RECORDING_TEST.split("@pytest.mark.claim('X02')")[0]
-HANDOVER_TESTS = X01_PROVED + "@pytest.mark.claim('X02')\ndef test_x2():\n    pass\n"
+HANDOVER_TESTS = X01_PROVED + (
+    "@pytest.mark.claim('X02')\ndef test_x2():\n    pass\n\n\n"
+    # two instrument tests, the second before the first in name order: results.json lists them as run
+    "@pytest.mark.instrument\ndef test_z():\n    pass\n\n\n@pytest.mark.instrument\ndef test_a():\n    pass\n"
+)
 
 
 def test_the_controller_writes_from_a_workers_handover_what_a_serial_run_writes(small_project, capsys):
@@ -261,6 +265,8 @@ def test_the_controller_writes_from_a_workers_handover_what_a_serial_run_writes(
     controller, given the worker's reports and output, writes the serial run's results.json, the
     full-run check included; and a worker whose collection found a ledger error (a claim with no
     test) hands it on, for the controller to report as the usage error."""
+    import reference.meanfield  # noqa: F401  (loaded: the simulations' device is known, and handed on)
+
     (small_project / "tests" / "test_x1.py").write_text(HANDOVER_TESTS)
     ledger = "--ledger=claims.toml"
     assert run_in_process(small_project, ledger, "--results=serial.json") == pytest.ExitCode.TESTS_FAILED
@@ -273,6 +279,8 @@ def test_the_controller_writes_from_a_workers_handover_what_a_serial_run_writes(
         without_volatile(json.loads((small_project / f).read_text())) for f in ("serial.json", "merged.json")
     )
     assert merged == serial
+    assert merged["provenance"]["simulation_device"] == ("cuda" if torch.cuda.is_available() else "cpu")
+    assert [t["nodeid"] for t in merged["instruments"]] == ["tests/test_x1.py::test_z", "tests/test_x1.py::test_a"]
     claims = {c["id"]: c for c in merged["claims"]}
     assert claims["X01"]["reproduced"] is True and claims["X02"]["reproduced"] is False and claims["X02"]["problems"]
 

@@ -111,6 +111,9 @@ def test_bibtex_names_people_family_name_first_and_bodies_in_braces():
     # and one with its own url links that
     own = paper | {"url": "https://example.org/paper"}
     assert "  url = {https://example.org/paper}" in bibtex({**cff, "preferred-citation": own})
+    # no year and no release date: no year line, and a key of the title alone
+    undated = bibtex({k: v for k, v in cff.items() if k != "date-released"})
+    assert undated.startswith("@software{atool,\n") and "year" not in undated
 
 
 def test_the_audit_table_pads_columns_and_writes_a_dash_for_what_was_not_measured():
@@ -575,6 +578,9 @@ def test_verify_hands_pytest_the_profile_workers_seed_and_claims(monkeypatch, tm
     assert cli.verify("ci", out, workers="0") == 0
     args = calls.pop()
     assert "-n" not in args and not any(a.startswith(("--hypothesis-seed", "--claim")) for a in args)
+    assert cli.verify("ci", out) == 0  # by default one worker per core, as the command line's default
+    args = calls.pop()
+    assert args[args.index("-n") : args.index("-n") + 2] == ["-n", "auto"]
 
 
 def test_report_runs_the_suite_into_a_fresh_results_file_and_reports_it(monkeypatch, tmp_path, capsys):
