@@ -485,6 +485,37 @@ def test_evidence_of_one_kind_and_fields_shares_a_table_and_a_recorded_table_get
     assert evidence_html(items[2:3]) == evidence_html([]) == '<p class="muted">No evidence recorded.</p>'
 
 
+def test_a_claims_tests_table_names_each_test_its_outcome_examples_and_time():
+    """Each test by its name within its file, with a dash where it ran no Hypothesis examples; a claim
+    no test ran says so."""
+    from reports.page import table_html, tests_html
+
+    tests = [
+        {"nodeid": "tests/t.py::test_a[x]", "outcome": "passed", "examples": 60, "duration_s": 1.5},
+        {"nodeid": "tests/t.py::test_b", "outcome": "not run", "examples": None, "duration_s": 0.0},
+    ]
+    assert tests_html(tests) == table_html(
+        [
+            {"test": "test_a[x]", "outcome": "passed", "examples": 60, "duration_s": 1.5},
+            {"test": "test_b", "outcome": "not run", "examples": "—", "duration_s": 0.0},
+        ]
+    )
+    assert tests_html([]) == '<p class="muted">No test ran for this claim.</p>'
+
+
+def test_an_evidence_value_reads_by_its_shape():
+    """A dict as labelled lines, a short list in brackets, a long one cut after six with the rest
+    counted, a list of pairs joined by semicolons, a missing value as a dash."""
+    from reports.page import NOTHING, value_html
+
+    one, two = value_html(1), value_html(2)
+    assert value_html({"a": 1, "b": "t"}) == f"<b>a</b>: {one}<br><b>b</b>: t"
+    assert value_html([1, 2]) == f"[{one}, {two}]"
+    assert value_html(list(range(1, 14))) == "[" + ", ".join(value_html(v) for v in range(1, 7)) + ", … 7 more]"
+    assert value_html([[1, 2], [2, 1]]) == f"[{one}, {two}]; [{two}, {one}]"
+    assert value_html(None) == NOTHING
+
+
 def test_the_contents_link_every_section_and_the_audit_only_where_there_is_one():
     import re
 
