@@ -198,6 +198,9 @@ def test_the_audit_command_prints_one_case_and_writes_json(tmp_path, capsys):
     )
     printed = capsys.readouterr()
     assert "sigmoid" in printed.out and "float16" in printed.out and "[1/1] torch sigmoid float16" in printed.err
+    # the table is headed by what it measures, in which library and version
+    heading = f"torch autograd {torch.__version__}: error of f'(x) in ulps of the dtype against the exact value"
+    assert printed.out.splitlines()[0] == heading
     data = json.loads(out.read_text())
     (row,) = data["rows"]
     assert row["claim"] == "A01" and row["points"] == 63_488 and row["wrongly_zero"]

@@ -251,6 +251,7 @@ def test_evidence_that_meets_each_verdict_passes():
             [{"kind": "numeric", "side": s} for s in ("holds", "fails")],
         ),
         (verdicts(math="supported"), [{"kind": "numeric", "coverage": "every float16"}]),
+        (verdicts(math="inconclusive"), [{"kind": "statistic"}]),
     ]
     for fields, items in cases:
         assert evidence_problems(ledger_with(fields).claims["X1"], items) == []
