@@ -24,6 +24,13 @@ def reviewed(name: str, variable: str, current: dict) -> dict:
     return json.loads(path.read_text())
 
 
+def assert_as_reviewed(current: dict, known: dict, variable: str, what: str = "") -> None:
+    """The same entries as the reviewed snapshot, each equal to its reviewed form (named where not)."""
+    assert sorted(current) == sorted(known)
+    for name in known:
+        assert current[name] == known[name], f"{what}{name} differs from the review: if on purpose, {variable}=1"
+
+
 def as_json(value: dict) -> dict:
     """value as it reads back from JSON (tuples become lists)."""
     return json.loads(json.dumps(value))

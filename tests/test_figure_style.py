@@ -24,7 +24,7 @@ from reports import figures
 from tests.figure_examples import EXAMPLES
 from tests.fixture_scope import module_unless_mutmut_records
 from tests.html_references import IdsAndReferences
-from tests.snapshot import as_json, reviewed
+from tests.snapshot import as_json, assert_as_reviewed, reviewed
 
 pytestmark = pytest.mark.instrument
 
@@ -178,7 +178,4 @@ def test_every_figure_the_page_draws_has_an_example():
 
 
 def test_each_figure_looks_as_reviewed(styles):
-    looks = reviewed("figure_style", WRITE, styles)
-    assert sorted(styles) == sorted(looks)
-    for name in looks:
-        assert styles[name] == looks[name], f"{name} looks different: if on purpose, {WRITE}=1 and review"
+    assert_as_reviewed(styles, reviewed("figure_style", WRITE, styles), WRITE)
