@@ -16,6 +16,7 @@ end and its neighbour in the sweep, in float64 by bisection checked monotone ove
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -149,14 +150,21 @@ def ulps_at(value: float, ex: mpmath.mpf, info: dict) -> float | None:
     """|value - ex| in ulps of ex in the dtype, 2^(floor(log2 |ex|) - nmant), the difference exact and
     rounded once; None where ex (an mpmath mpf or a sympy Float, taken with all its bits) is not a
     normal float of the dtype."""
-    if not normal_in(ex, info) or not np.isfinite(value):
+    if not math.isfinite(value):
         return None
     raw = theory.raw_mpf(ex)
+    # A binade strictly inside the normal range is normal whatever its bits: read off the exponent
+    # (the common case) before comparing mpmath numbers with the dtype's limits, ten times the cost.
+    inside = raw[1] and info["minexp"] <= theory.binade(raw) < info["maxexp"] - 1
+    if not inside and not normal_in(ex, info):
+        return None
     return theory.ulps_between(float(value), raw, theory.binade(raw) - info["nmant"])
 
 
 def normal_in(values, info: dict):
-    """|values| is a normal float of the dtype (elementwise; an mpmath or Python scalar gives a bool)."""
+    """tiny <= |values| <= max of the dtype (elementwise; a scalar gives a bool). An mpmath number is
+    compared at mpmath's working precision, 53 bits, the precision of the screen's float64 reference,
+    so that the screen and mpmath draw the line between normal and subnormal in the same place."""
     return (abs(values) >= info["tiny"]) & (abs(values) <= info["max"])
 
 
@@ -207,6 +215,18 @@ def reference_values(name: str, xs: np.ndarray) -> np.ndarray:
     return frameworks.gradient("numpy", name, xs, "float64")
 
 
+@cache
+def swept_reference(name: str, dtype: str) -> tuple[np.ndarray, np.ndarray]:
+    """(xs, f'(xs)): dtype's sweep off name's kinks and the reference there (read-only). Every
+    framework audited in dtype screens these same points, so the reference is computed once for all
+    of them. xs stays writable, as torch wants its input, and no caller writes to it."""
+    xs = sweep_points(dtype)
+    xs = xs[off_kinks(name, xs)]
+    ref = reference_values(name, xs)
+    ref.flags.writeable = False
+    return xs, ref
+
+
 def off_kinks(name: str, xs: np.ndarray) -> np.ndarray:
     """Where xs is neither a kink nor a jump: a kink is judged against the convention the framework
     documents there, and a jump, where f has no derivative, only recorded (the claim's kink table);
@@ -214,12 +234,14 @@ def off_kinks(name: str, xs: np.ndarray) -> np.ndarray:
     return ~np.isin(xs, ACTIVATIONS[name].breaks)
 
 
-def screened(name: str, framework: str, dtype: str, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The screen at xs: the framework's f', its error in ulps against the reference, and where it is
-    wrongly zero."""
+def screened(
+    name: str, framework: str, dtype: str, xs: np.ndarray, ref: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The screen at xs: the framework's f', its error in ulps against the reference (``ref``, the
+    reference at xs, if the caller has it), and where it is wrongly zero."""
     info = float_info(dtype)
     values = library_values(name, xs, dtype, framework)
-    ref = reference_values(name, xs)
+    ref = reference_values(name, xs) if ref is None else ref
     return values, screen_ulps(values, ref, info), wrongly_zero(values, ref, info)
 
 
@@ -285,11 +307,13 @@ def _edge(holds, a: float, b: float, dtype: np.dtype, rising: bool) -> tuple[flo
     return float(values_of(np.array([key_of(edge, dtype) - 1], dtype=np.uint64), dtype)[0]), True
 
 
-def screen(name: str, framework: str, dtype: str, xs: np.ndarray | None = None) -> Audit:
-    """Stage one over the sweep: screened ulps, exact wrongly-zero intervals, non-finite results."""
-    xs = sweep_points(dtype) if xs is None else xs
-    xs = xs[off_kinks(name, xs)]
-    values, ulps, marked = screened(name, framework, dtype, xs)
+def screen(name: str, framework: str, dtype: str, xs: np.ndarray | None = None, ref: np.ndarray | None = None) -> Audit:
+    """Stage one over the sweep (or xs): screened ulps, exact wrongly-zero intervals, non-finite
+    results. ``ref``, if given, is the reference at xs, which must then lie off the kinks."""
+    if ref is None:
+        xs = sweep_points(dtype) if xs is None else xs
+        xs = xs[off_kinks(name, xs)]
+    values, ulps, marked = screened(name, framework, dtype, xs, ref)
     intervals, edges_exact = _refine(name, framework, dtype, xs, marked)
     nonfinite = [float(x) for x in xs[~np.isfinite(values)][:10]]
     every = runs(marked)
@@ -349,7 +373,8 @@ def in_full_lanes(name: str, xs: list[float], dtype: str, framework: str) -> np.
 
 
 def run(name: str, framework: str, dtype: str) -> Audit:
-    return confirm(screen(name, framework, dtype))
+    """Both stages over dtype's sweep."""
+    return confirm(screen(name, framework, dtype, *swept_reference(name, dtype)))
 
 
 def worst_confirmed(audit: Audit, lo: float = 0.0, hi: float = np.inf) -> tuple[float, float] | None:

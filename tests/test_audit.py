@@ -68,6 +68,17 @@ def test_the_ulp_ruler_matches_np_spacing_at_powers_of_two_normals_and_the_norma
     assert np.isnan(audit.screen_ulps(sub, sub, info)[0])
     assert audit.ulps_at(float(sub[0]), mpmath.mpf(float(sub[0])), info) is None
     assert audit.ulps_at(1.0 + math.ulp(1.0), mpmath.mpf(1), audit.float_info("float64")) == 1.0
+    # Past the largest float but inside its binade (a quarter ulp above it): no float of the dtype is
+    # that large, so None, as at infinity; the largest float itself is measured.
+    # Past the largest float but inside its binade, and just under the smallest normal (each 2^-30 of
+    # it away, which mpmath's 53 bits keep): not normal, so None, as at infinity. The ends themselves
+    # are measured. (float64's own neighbours of max and tiny are floats, and normal or zero.)
+    top, tiny = float(finfo.max), float(finfo.tiny)
+    if dtype != "float64":
+        assert audit.ulps_at(top, mpmath.mpf(top) * (1 + 2.0**-30), info) is None
+        assert audit.ulps_at(tiny, mpmath.mpf(tiny) * (1 - 2.0**-30), info) is None
+    assert audit.ulps_at(top, mpmath.inf, info) is None
+    assert audit.ulps_at(top, mpmath.mpf(top), info) == 0.0 and audit.ulps_at(tiny, mpmath.mpf(tiny), info) == 0.0
 
 
 def test_wrongly_zero_is_zero_of_either_sign_where_the_exact_value_is_normal():
