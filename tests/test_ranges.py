@@ -134,3 +134,28 @@ def test_an_open_end_at_a_pole_is_approached_from_inside_its_piece():
     assert (right.sup.value, right.sup.at, right.sup.attained) == (sp.oo, 0, False)
     left = theory.ranges.real_range(sp.Piecewise((1 / t, t < 0), (t, True)))
     assert (left.inf.value, left.inf.at, left.inf.attained) == (-sp.oo, 0, False)
+
+
+@pytest.mark.parametrize(
+    ("piece", "end", "limit", "determinate"),
+    [
+        (sp.exp(theory.x) - 1, -sp.oo, -1, True),  # elu's left piece: exp(-oo) = 0
+        (sp.log(1 + sp.exp(theory.x)), sp.oo, sp.oo, True),
+        (theory.x * sp.cos(1 / theory.x), sp.oo, sp.oo, True),  # cos(0) = 1: a function continuous at the end
+        (theory.x * sp.exp(theory.x), -sp.oo, 0, False),  # -oo * 0
+        (sp.sqrt(theory.x**2 + 4) - theory.x, sp.oo, 0, False),  # oo - oo (squareplus's cancellation)
+        (theory.x / (1 + sp.Abs(theory.x)), sp.oo, 1, False),  # oo / oo (softsign)
+        ((1 + 1 / theory.x) ** theory.x, sp.oo, sp.E, False),  # 1^oo
+        (sp.sin(theory.x), sp.oo, sp.AccumBounds(-1, 1), True),  # no limit: the bounds limit() gives too
+    ],
+)
+def test_a_limit_at_infinity_is_the_value_there_only_where_that_value_is_determinate(
+    monkeypatch, piece, end, limit, determinate
+):
+    """limit_at takes piece's value at +-oo in the extended reals where it is a real or infinite number
+    (without limit(), a tenth of a second each), and sympy's limit() where it is an indeterminate form."""
+    value = piece.subs(theory.x, end)
+    assert (value.is_extended_real is True) is determinate
+    if determinate:
+        monkeypatch.setattr(sp, "limit", lambda *args: pytest.fail(f"limit() called for {piece} at {end}"))
+    assert theory.ranges.limit_at(piece, end) == limit

@@ -148,10 +148,25 @@ def limits_of(expr: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
     found = {}
     for piece, where in pieces(expr):
         if where.inf == -sp.oo:
-            found[-1] = sp.limit(piece, x, -sp.oo)
+            found[-1] = limit_at(piece, -sp.oo)
         if where.sup == sp.oo:
-            found[1] = sp.limit(piece, x, sp.oo)
+            found[1] = limit_at(piece, sp.oo)
     return found[-1], found[1]
+
+
+def limit_at(piece: sp.Expr, end: sp.Expr) -> sp.Expr:
+    """lim piece as x -> end (+-oo): piece's value at end in the extended reals where that value is
+    determinate, else sympy's limit().
+
+    sympy's arithmetic on +-oo gives nan for every indeterminate form (oo - oo, 0 oo, oo / oo, 1^oo),
+    and its functions take their limits at +-oo (exp(-oo) = 0, erfc(oo) = 0, tanh(oo) = 1), so a real
+    or infinite value is the limit (an oscillating piece gives the AccumBounds limit() gives), in
+    milliseconds where limit() takes a tenth of a second (a new parameter value needs new limits).
+    """
+    value = piece.subs(x, end)
+    if value.is_extended_real:
+        return value
+    return sp.limit(piece, x, end)
 
 
 def one_sided_limit(expr: sp.Expr, at: float, side: str) -> sp.Expr:
