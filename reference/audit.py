@@ -299,7 +299,7 @@ def _edge(holds, a: float, b: float, dtype: np.dtype, rising: bool) -> tuple[flo
     if list(predicate(np.array([a, b]))) != [False, True]:
         return (b if rising else a), False  # the run's end does not separate cleanly: keep the sweep point
     try:
-        edge = float_threshold(predicate, a, b, dtype, window=EDGE_WINDOW, spread=EDGE_SPREAD).edge
+        edge = float_threshold(predicate, a, b, dtype, window=EDGE_WINDOW, spread=EDGE_SPREAD, levels=6).edge
     except NotMonotone:
         return (b if rising else a), False
     if rising:

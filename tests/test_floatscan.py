@@ -55,6 +55,37 @@ def test_a_predicate_that_changes_twice_is_not_given_a_threshold(dtype):
     assert err.value.x == float(stray)
 
 
+def test_bisection_levels_find_bisections_edge_in_fewer_calls():
+    """levels = 6 probes, in one call, every midpoint of bisection's next six steps: the same edge (and,
+    where the predicate changes twice, the same NotMonotone at the same float) in a sixth of the calls
+    to bisect."""
+    sizes: dict[int, list[int]] = {1: [], 6: []}
+
+    def counted(levels, predicate):
+        def holds(v):
+            sizes[levels].append(v.size)
+            return predicate(v)
+
+        return holds
+
+    def twice(v):
+        return ((v >= 0.25) & (v < 0.3)) | (v >= 0.5)
+
+    for predicate in (lambda v: v >= 1e-3, twice):
+        found = {}
+        for levels in sizes:
+            sizes[levels].clear()
+            try:
+                found[levels] = float_threshold(counted(levels, predicate), 0.0, 1.0, np.float64, 8, 5, levels=levels)
+            except NotMonotone as err:
+                found[levels] = err.x
+        assert found[6] == found[1]
+        assert len(sizes[6]) < len(sizes[1]) / 4 and max(sizes[6][1:-2]) == 63 == 2**6 - 1
+    assert float_threshold(lambda v: v >= 1e-3, 0.0, 1.0, np.float64, 8, 5, levels=6).edge == 1e-3
+    # Bracket (0, 8), two levels: 4, then 2 or 6. (0, 3), three: 1, then 2 (and (0, 1) has no midpoint).
+    assert floatscan._bisection_probes(0, 8, 2) == [2, 4, 6] and floatscan._bisection_probes(0, 3, 3) == [1, 2]
+
+
 def test_intervals_are_exact_maximal_runs_of_floats():
     found = float_intervals(lambda v: ((np.abs(v) >= 1) & (np.abs(v) < 2)) | (v == 8), -4.0, 8.0, np.float16)
     below_two = float(np.nextafter(np.float16(2), np.float16(0)))
