@@ -390,7 +390,8 @@ def measured_layout(browser: str, index: Path, tmp: Path, width: int) -> dict:
 
 
 class Cards(HTMLParser):
-    """Per claim card: the classes of its top-level <p>s in order, and whether each <details> is open."""
+    """Per claim card: the classes of its top-level <p>s in order, whether each <details> is open, and
+    any text that stands loose in the card, outside every element."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -401,7 +402,7 @@ class Cards(HTMLParser):
         attrs = dict(attrs)
         if tag == "section" and attrs.get("class") == "claim":
             self.current, self.depth = attrs["id"], 0
-            self.cards[self.current] = {"paragraphs": [], "details": [], "figures": 0}
+            self.cards[self.current] = {"paragraphs": [], "details": [], "figures": 0, "loose": []}
             return
         if self.current is None:
             return
@@ -412,6 +413,10 @@ class Cards(HTMLParser):
         if tag == "figure":
             self.cards[self.current]["figures"] += 1
         self.depth += 1
+
+    def handle_data(self, data):
+        if self.current is not None and self.depth == 0 and data.strip():
+            self.cards[self.current]["loose"].append(data.strip())
 
     def handle_endtag(self, tag):
         if self.current is None:
@@ -434,6 +439,7 @@ def test_each_claim_card_opens_with_its_finding_and_folds_its_evidence(small_res
         has_prose = any(claim.get(f) for f in ("correction", "finding", "reason"))
         assert (card["paragraphs"][:1] == ["lead"]) == has_prose, claim["id"]
         assert len(card["details"]) >= 2 and not any(card["details"]), claim["id"]  # evidence, tests: closed
+        assert card["loose"] == [], claim["id"]  # a claim without a figure gets nothing in its place
     assert cards.cards["S11"]["figures"] == 1  # S11's evidence ran in this subset: its figure is in its card
     section = re.search(r'<section class="claim" id="S11">(.*?)</section>', page, re.S).group(1)
     assert section.index('class="lead"') < section.index("<figure") < section.index("<details")
