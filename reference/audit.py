@@ -147,9 +147,9 @@ def library_values(name: str, xs: np.ndarray, dtype: str, library: str) -> np.nd
 
 
 def ulps_at(value: float, ex: mpmath.mpf, info: dict) -> float | None:
-    """|value - ex| in ulps of ex in the dtype, 2^(floor(log2 |ex|) - nmant), the difference exact and
-    rounded once; None where ex (an mpmath mpf or a sympy Float, taken with all its bits) is not a
-    normal float of the dtype."""
+    """|value - ex| in ulps of ex in the dtype, 2^(floor(log2 |ex|) - nmant), with ex (an mpmath mpf
+    or a sympy Float) taken with all its bits, the difference exact and rounded once; None where
+    value is not finite or ex is not normal in the dtype (normal_in)."""
     if not math.isfinite(value):
         return None
     raw = theory.raw_mpf(ex)

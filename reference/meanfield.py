@@ -225,8 +225,8 @@ def born_dead_fraction(
     """Fraction of ReLU nets whose output is constant over the inputs at each depth 1..depth:
     some layer has every unit <= 0 on every input. Weights N(0, 2/N) (symmetric), biases N(0, bias_std^2)."""
     rng = np.random.default_rng(seed)
-    x = rng.uniform(0.5, 1.5, size=(trials, inputs, 1)) if inputs == 1 else rng.normal(size=(trials, inputs, 1))
-    h = np.abs(x) if inputs == 1 else x
+    # One input is positive (uniform on [0.5, 1.5]); several are N(0, 1), of either sign.
+    h = rng.uniform(0.5, 1.5, size=(trials, inputs, 1)) if inputs == 1 else rng.normal(size=(trials, inputs, 1))
     dead = np.zeros(trials, dtype=bool)
     out = []
     fan_in = 1

@@ -156,6 +156,19 @@ def test_wrongly_zero_intervals_have_exact_float_ends_between_sweep_points(monke
     assert found.zero_intervals == [[lo, hi]] and found.edges_exact
 
 
+def test_a_float64_end_is_bisected_six_levels_a_call(monkeypatch):
+    """Between two float64 sweep points lie about 2^46 floats: bisection one probe a call would ask the
+    framework some 46 times an end, six levels a call (63 probes, under the 64 lanes) 8 times. With the
+    ends' own checks, the window and the spread: 12 calls an end, where one level a call takes 50."""
+    lo, hi = -13.341881751, -6.1513514518
+    fake_framework(monkeypatch, [(lo, hi)])
+    values, sizes = audit.library_values, []
+    monkeypatch.setattr(audit, "library_values", lambda *args: sizes.append(len(args[1])) or values(*args))
+    found = audit.screen("sigmoid", "torch", "float64")
+    assert found.zero_intervals == [[lo, hi]] and found.edges_exact
+    assert len(sizes) <= 1 + 2 * 12 and max(sizes[1:]) <= audit.EDGE_WINDOW * 2 + 1, sizes
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_a_run_that_ends_next_to_the_last_sweep_point_is_refined_against_that_point(monkeypatch, dtype):
     """A run whose right neighbour is the sweep's last point: its ends are found between it and each
@@ -318,6 +331,18 @@ def test_the_error_series_keeps_the_worst_point_of_each_log_bin_per_sign():
     assert audit.error_series(found) == {"positive": [[1.05, 7.0], [2.0, 4.0], [1e30, 9.0]], "negative": [[2.5, 2.0]]}
     found = audit.Audit("relu", "torch", "float64", xs, xs, ulps, [], [], confirmed={1.0: 0.5, 1e10: None, -2.0: 3.0})
     assert audit.error_series(found) == {"positive": [[1.0, 0.5]], "negative": [[2.0, 3.0]]}
+    # Points near the largest float fall on their own side (the side is read without scaling x).
+    found.confirmed = {1.7e308: 2.5, -1.5e308: 4.0, -2.0: 3.0}
+    assert audit.error_series(found) == {"positive": [[1.7e308, 2.5]], "negative": [[2.0, 3.0], [1.5e308, 4.0]]}
+
+
+def test_jax_pads_each_call_to_the_next_power_of_two_of_at_least_1024_points():
+    """One compiled kernel a bucket: every call of up to 1,024 points shares one, and a longer call
+    takes the smallest power of two that holds it."""
+    from reference.frameworks import jax_grad
+
+    sizes = (0, 1, 64, 1024, 1025, 4032, 4096, 4097)
+    assert [jax_grad._bucket(n) for n in sizes] == [1024] * 4 + [2048, 4096, 4096, 8192]
 
 
 def test_an_audit_claims_number_is_its_activations_place_in_the_registry_for_both_series():

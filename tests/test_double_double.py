@@ -50,3 +50,21 @@ def test_dd_mul_and_dd_div_are_within_two_to_the_minus_100(a, b):
     quotient = exact(*dd_div(*map(np.float64, a + b)))
     truth = exact(*a) / exact(*b)
     assert abs(quotient - truth) <= DD_RELATIVE * abs(truth)
+
+
+def test_squareplus_root_is_within_half_an_ulp():
+    """registry/algebraic.py's h = sqrt(x^2 + b), x^2 + b held as a double-double and its root corrected
+    once by the residual: within half an ulp (and a hair, 2^-20 of one) of the exact root, at 6,000
+    points from |x| ~ 1e-13 to 1e130 and at b = 4, 6 and 0.37 (hypot(x, sqrt b) was 4.6 ulps off)."""
+    import mpmath
+
+    from registry.algebraic import _hypot
+
+    rng = np.random.default_rng(0)
+    xs = np.concatenate([rng.uniform(-5, 5, 3000), np.exp(rng.uniform(-30, 300, 3000)) * rng.choice([-1, 1], 3000)])
+    for b in (4.0, 6.0, 0.37):
+        with mpmath.workprec(200):
+            for x, h in zip(xs.tolist(), _hypot(xs, b).tolist()):
+                exact = mpmath.sqrt(mpmath.mpf(x) ** 2 + b)
+                ulp = mpmath.ldexp(1, int(mpmath.floor(mpmath.log(exact, 2))) - 52)
+                assert abs(h - exact) <= (0.5 + 2.0**-20) * ulp, (x, b, h)

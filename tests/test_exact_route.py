@@ -186,6 +186,16 @@ def test_an_expression_arb_lacks_a_function_for_goes_the_mpmath_way():
     assert theory.mp_eval(sp.atan(theory.x), 1.0) == pytest.approx(mpmath.pi / 4, rel=1e-15)
 
 
+def test_a_float_constant_enters_the_ball_route_exactly_with_its_sign():
+    """A sympy Float is printed as its exact binary value, a negative one with its sign (a sum holds
+    it as a negative term; a product prints its sign apart): x - 0.1 (the double nearest 0.1) at
+    x = 1, and -0.1 x at x = 2.5, exactly."""
+    tenth = sp.Float(0.1, 53)
+    with mpmath.workprec(200):
+        assert mp.settled_callable(theory.x - tenth)(mpmath.mpf(1)) == 1 - mpmath.mpf(0.1)
+        assert mp.settled_callable(-tenth * theory.x)(mpmath.mpf(2.5)) == -mpmath.mpf(0.1) * 2.5
+
+
 def test_the_exact_value_comes_from_the_ball_route_wherever_arb_has_the_functions(monkeypatch):
     """settled_callable: an expression of x alone whose functions arb has never reaches mpmath's
     doubling; one that arb lacks a function for does."""

@@ -115,6 +115,18 @@ def test_born_dead_fractions_follow_the_exact_law_at_a_small_width():
     assert dead.shape == (6,) and np.all(np.abs(dead - exact) <= 5 * np.sqrt(exact * (1 - exact) / trials))
 
 
+def test_several_inputs_are_drawn_with_both_signs_so_a_first_layer_dies_less_often():
+    """k > 1 inputs are N(0, 1) and enter as they are: with no biases, unit j of the first layer is
+    w_j x_i, so the layer is 0 on every input only when all k inputs share a sign (probability
+    2^(1-k)) and every w_j has the other (2^-N): P = 2^(1 - k - N). One input is taken positive
+    (P = 2^-N). 20,000 nets of width 2, within 5 binomial standard errors."""
+    trials = 20_000
+    for inputs in (1, 2, 3):
+        exact = 2.0 ** (min(1 - inputs, 0) - 2)
+        dead = sim.born_dead_fraction(2, 1, trials, seed=11, inputs=inputs)[0]
+        assert abs(dead - exact) <= 5 * np.sqrt(exact * (1 - exact) / trials), (inputs, dead, exact)
+
+
 def test_with_biases_a_net_once_dead_stays_dead_deeper():
     """A layer with every unit at 0 on the one input makes the output constant whatever the layers
     above do (a bias can turn them on again, but only to a constant): the fraction never falls with
