@@ -85,18 +85,17 @@ def verify(
     return int(pytest.main(args, plugins=plugins))
 
 
-def build_report(results_path: Path, out: Path, profile: str) -> int:
+def build_report(results_path: Path, out: Path) -> int:
     """Render index.html from results.json, then write both into out atomically; 1 if a claim
-    is not reproduced (the report is still written), 2 if results.json cannot be reported."""
+    is not reproduced (the report is still written), 2 if results.json cannot be reported. The
+    page's command to reproduce the run names the profile the run recorded."""
     from reports.page import render
     from reports.plugin import outcome_mark
 
     ledger = load()
     try:
         results = read(results_path, ledger)
-        page = render(
-            results, ledger, REPRODUCE.format(profile=results["provenance"].get("hypothesis_profile", profile))
-        )
+        page = render(results, ledger, REPRODUCE.format(profile=results["provenance"]["hypothesis_profile"]))
     except ResultsError as err:
         print(f"error: {err}; nothing written", file=sys.stderr)
         return 2
@@ -207,14 +206,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "verify":
         return verify(args.profile, args.results, args.dask_scheduler, args.seed, args.claim, args.workers)
     if args.from_results is not None:
-        return build_report(args.from_results, args.out, args.profile)
+        return build_report(args.from_results, args.out)
     with tempfile.TemporaryDirectory() as tmp:
         fresh = Path(tmp) / "results.json"
         code = verify(args.profile, fresh, args.dask_scheduler, args.seed, args.claim, args.workers)
         if not fresh.exists():
             print("error: the suite wrote no results.json (see the output above); nothing written", file=sys.stderr)
             return code or 2
-        built = build_report(fresh, args.out, args.profile)
+        built = build_report(fresh, args.out)
     return built or (1 if code else 0)
 
 

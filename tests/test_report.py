@@ -204,6 +204,17 @@ def test_two_builds_from_the_same_results_are_byte_identical(small_results, tmp_
     assert (tmp_path / "a" / "index.html").read_bytes() == (tmp_path / "b" / "index.html").read_bytes()
 
 
+def test_the_page_says_how_to_reproduce_the_run_with_the_profile_it_used(small_results, tmp_path):
+    """The page's command names the run's own profile, read from results.json: a report built with
+    --from-results from a thorough run says thorough, whatever --profile says."""
+    results = json.loads(small_results.read_text())
+    results["provenance"]["hypothesis_profile"] = "thorough"
+    (tmp_path / "results.json").write_text(json.dumps(results))
+    assert cli.main(["report", "--from-results", str(tmp_path / "results.json"), "--out", str(tmp_path / "page")]) == 1
+    page = (tmp_path / "page" / "index.html").read_text()
+    assert "activation-claims report --profile thorough" in page and "--profile ci" not in page
+
+
 @pytest.mark.parametrize(
     ("mangle", "message"),
     [

@@ -106,8 +106,12 @@ def test_bibtex_names_people_family_name_first_and_bodies_in_braces():
     assert "  url = {https://example.org/tool}" in bibtex({**cff, "preferred-citation": paper})
     assert "  url = {https://example.org/site}" in bibtex({**site, "preferred-citation": paper})
     assert "url" not in bibtex({k: v for k, v in site.items() if k != "url"} | {"preferred-citation": paper})
-    # the project's doi, where the preferred citation has none of its own
+    # the project's doi and license, where the preferred citation has none of its own; else its own
     assert "  doi = {10.5281/zenodo.1}" in bibtex({**cff, "doi": "10.5281/zenodo.1", "preferred-citation": paper})
+    assert "  license = {MIT}" in bibtex({**cff, "license": "MIT", "preferred-citation": paper})
+    licensed = paper | {"license": "CC-BY-4.0"}
+    assert "  license = {CC-BY-4.0}" in bibtex({**cff, "license": "MIT", "preferred-citation": licensed})
+    assert "license" not in entry
     # and one with its own url links that
     own = paper | {"url": "https://example.org/paper"}
     assert "  url = {https://example.org/paper}" in bibtex({**cff, "preferred-citation": own})
