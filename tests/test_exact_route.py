@@ -44,6 +44,16 @@ def test_exp_reduced_by_ln2_is_exact_to_the_working_precision(value, shift, dps)
     assert_exact_to_the_working_precision(mp._exp, mpmath.exp, mpmath.ldexp(mpmath.mpf(value), -shift), dps)
 
 
+@pytest.mark.parametrize("z", ["-1e331", "1e331", "-3.7e400"])
+def test_exp_past_its_cutoff_is_a_power_of_two_within_a_factor_of_two(z):
+    """Past 10^330, exp(z) is 2^floor(z / ln 2): e^z to within a factor of 2, as its comment says (at
+    450 digits, where z / ln 2 has its integer part exactly)."""
+    with mpmath.workdps(450):
+        z = mpmath.mpf(z)
+        value = mp._exp(z)
+        assert 0 <= z / mpmath.ln2 - mpmath.log(value, 2) < 1
+
+
 @given(st.floats(min_value=2.0**19, max_value=1e140), st.booleans(), st.sampled_from([50, 200, 800]))
 def test_erfc_from_its_asymptotic_series_is_exact_to_the_working_precision(value, negative, dps):
     """Against mpmath.erfc with 400 more digits, on both sides of the series threshold 2^20 and for

@@ -751,11 +751,13 @@ def test_a_wide_table_of_few_records_is_set_sideways():
     a plain table (its rows read as records), and so do ten fields."""
     from reports.page import FEW_ROWS, WIDE_COLUMNS, table_html
 
-    wide = [{"key": k, **{f"field{i}": i for i in range(WIDE_COLUMNS)}} for k in ("torch", "numpy")]
+    wide = [{"key": k, **{f"field{i}": i * scale for i in range(WIDE_COLUMNS)}} for k, scale in (("torch", 1), ("numpy", 10))]
     sideways = table_html(wide)
     assert 'class="sideways"' in sideways
     assert sideways.count('<th scope="row">') == WIDE_COLUMNS
     assert re.search(r"<thead><tr><th>key</th><th>torch</th><th>numpy</th></tr></thead>", sideways)
+    # Each field's row holds each record's value, in the records' order.
+    assert '<tr><th scope="row">field3</th><td>3</td><td>30</td></tr>' in sideways
     many = [{"key": str(k), **{f"field{i}": i for i in range(WIDE_COLUMNS)}} for k in range(FEW_ROWS + 1)]
     assert 'class="sideways"' not in table_html(many)
     narrow = [{"key": k, **{f"field{i}": i for i in range(WIDE_COLUMNS - 1)}} for k in ("torch", "numpy")]
