@@ -68,3 +68,22 @@ def test_squareplus_root_is_within_half_an_ulp():
                 exact = mpmath.sqrt(mpmath.mpf(x) ** 2 + b)
                 ulp = mpmath.ldexp(1, int(mpmath.floor(mpmath.log(exact, 2))) - 52)
                 assert abs(h - exact) <= (0.5 + 2.0**-20) * ulp, (x, b, h)
+
+
+def test_logistic_as_a_double_double_is_within_exps_rounding_of_the_exact_value():
+    """registry/numeric.py's logistic_dd: sigma(z + dz) and sigma(-z - dz) as hi + lo, every step after
+    the exponential error-free or corrected, so within half an ulp plus exp's own rounding: 2^-52
+    relative at most, at 1,500 points with |z| <= 30 and |dz| <= 2^-40 max(1, |z|), where dz enters."""
+    import mpmath
+
+    from registry.numeric import logistic_dd
+
+    rng = np.random.default_rng(0)
+    z = np.concatenate([rng.uniform(-30, 30, 1000), rng.uniform(-1, 1, 500)])
+    dz = rng.uniform(-1, 1, z.size) * 2.0**-40 * np.maximum(np.abs(z), 1)
+    (s_hi, s_lo), (n_hi, n_lo) = logistic_dd(z, dz)
+    with mpmath.workprec(200):
+        for a, b, *parts in zip(z.tolist(), dz.tolist(), s_hi.tolist(), s_lo.tolist(), n_hi.tolist(), n_lo.tolist()):
+            t = mpmath.mpf(a) + b
+            for (hi, lo), exact in zip((parts[:2], parts[2:]), (1 / (1 + mpmath.exp(-t)), 1 / (1 + mpmath.exp(t)))):
+                assert abs(mpmath.mpf(hi) + lo - exact) <= exact * 2.0**-52, (a, b, hi, lo)

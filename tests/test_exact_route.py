@@ -71,11 +71,13 @@ def test_the_overflow_threshold_is_the_midpoint_above_the_largest_float(dtype):
     with mpmath.workdps(60):
         assert threshold - top == theory.ulp(top, dtype) / 2
     assert theory.ulp_error(np.inf, threshold, dtype) == 0.0
+    assert theory.ulp_error(-np.inf, -threshold, dtype) == 0.0  # below -threshold, -inf is exact
     assert theory.ulp_error(float(np.finfo(dtype).max), threshold - theory.ulp(top, dtype) / 8, dtype) < 1
     # One side infinite and the other not, or the two infinities of opposite signs: infinitely wrong.
     assert theory.ulp_error(float(np.finfo(dtype).max), threshold, dtype) == np.inf
     assert theory.ulp_error(np.inf, top, dtype) == np.inf
     assert theory.ulp_error(-np.inf, threshold, dtype) == np.inf
+    assert theory.ulp_error(np.inf, -threshold, dtype) == np.inf
     assert (
         theory.ulp_error(np.nan, top, dtype) == theory.ulp_error(np.nan, mpmath.mpf(0), dtype) == np.inf
     )  # NaN: never right

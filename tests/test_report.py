@@ -751,7 +751,8 @@ def test_a_wide_table_of_few_records_is_set_sideways():
     a plain table (its rows read as records), and so do ten fields."""
     from reports.page import FEW_ROWS, WIDE_COLUMNS, table_html
 
-    wide = [{"key": k, **{f"field{i}": i * scale for i in range(WIDE_COLUMNS)}} for k, scale in (("torch", 1), ("numpy", 10))]
+    records = (("torch", 1), ("numpy", 10))
+    wide = [{"key": k, **{f"field{i}": i * scale for i in range(WIDE_COLUMNS)}} for k, scale in records]
     sideways = table_html(wide)
     assert 'class="sideways"' in sideways
     assert sideways.count('<th scope="row">') == WIDE_COLUMNS

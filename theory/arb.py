@@ -72,7 +72,7 @@ class _ArbPrinter(LambdaPrinter):
             return f"sqrt({base})"
         return f"({base})**({self._print(e.exp)})"
 
-    def _module_format(self, fqn, register=True):
+    def _module_format(self, fqn, **_):  # sympy's register flag: nothing to import, names are looked up in FUNCTIONS
         return fqn.split(".")[-1]
 
     def _print_Function(self, e):
