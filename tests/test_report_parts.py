@@ -623,23 +623,24 @@ def test_report_runs_the_suite_into_a_fresh_results_file_and_reports_it(monkeypa
     the exit status is the build's, else 1 if a test failed; a run that wrote nothing is an error."""
     from reports import cli
 
-    built = []
+    built, profiles = [], []
 
     def verify(profile, results, scheduler, seed, claims, workers, code=1):
+        profiles.append(profile)
         results.write_text("{}")
         return code
 
     monkeypatch.setattr(cli, "verify", verify)
-    monkeypatch.setattr(cli, "build_report", lambda path, out, profile: built.append((path.name, out, profile)) or 0)
+    monkeypatch.setattr(cli, "build_report", lambda path, out: built.append((path.name, out)) or 0)
     out = tmp_path / "site"
     assert cli.main(["report", "--out", str(out), "--profile", "dev"]) == 1  # built, but a test failed
-    assert built == [("results.json", out, "dev")]
+    assert built == [("results.json", out)] and profiles == ["dev"]
     monkeypatch.setattr(cli, "verify", lambda *args: 0)  # a run that wrote no results.json
     assert cli.main(["report", "--out", str(out)]) == 2
     assert "the suite wrote no results.json" in capsys.readouterr().err and len(built) == 1
     monkeypatch.setattr(cli, "verify", lambda *args: pytest.ExitCode.USAGE_ERROR)  # pytest's own status is kept
     assert cli.main(["report", "--out", str(out)]) == pytest.ExitCode.USAGE_ERROR == 4
-    monkeypatch.setattr(cli, "build_report", lambda path, out, profile: 2)
+    monkeypatch.setattr(cli, "build_report", lambda path, out: 2)
     monkeypatch.setattr(cli, "verify", lambda profile, results, *rest: results.write_text("{}") and 0)
     assert cli.main(["report", "--out", str(out)]) == 2  # the build's own error wins
 
