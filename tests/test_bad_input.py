@@ -97,6 +97,15 @@ def test_non_float_input_is_a_type_error_naming_the_float_dtypes(bad):
 def test_non_float_tensor_is_a_type_error():
     with pytest.raises(TypeError, match="float16, bfloat16, float32, float64"):
         reference.torch_derivative("relu", torch.tensor([1, 2]))
+    with pytest.raises(TypeError, match="float16, bfloat16, float32, float64"):
+        reference.torch_activation("relu", np.array([1, 2]))  # an array is read as a tensor, then checked
+
+
+def test_the_torch_route_reads_a_float_array_as_a_tensor_of_its_dtype():
+    for dtype, tdtype in ((np.float32, torch.float32), (np.float64, torch.float64)):
+        xs = np.array([-1.5, 0.0, 2.0], dtype=dtype)
+        assert torch.equal(reference.torch_derivative("relu", xs), torch.tensor([0.0, 0.0, 1.0], dtype=tdtype))
+        assert torch.equal(reference.torch_activation("tanh", xs), torch.tanh(torch.from_numpy(xs)))
 
 
 @pytest.mark.parametrize(("order", "error"), [(0, ValueError), (1.0, TypeError), (True, TypeError)])

@@ -204,11 +204,14 @@ def test_a_prefix_of_one_forward_pass_is_the_shallower_chain_bit_for_bit(name, d
     x, tdtype = np.array([0.7, -1.3], dtype=dtype), getattr(torch, np.dtype(dtype).name)
     mine = reference.chain_gradient_prefixes(name, x, W, b)
     theirs = reference.torch_chain_gradient_prefixes(name, x, W, b, dtype=tdtype)
+    # The dtype asked for, not the input's: float64 inputs (the same values) worked in dtype.
+    asked = reference.chain_gradient_prefixes(name, x.astype(np.float64), W, b, dtype)
     for n in (*range(1, 41), 3, 1):  # in any order, and again
         alone = reference.chain_gradient(name, x, W[:n], b[:n])
         got = mine(n)
         for field in ("value", "sign", "log_abs"):
             assert np.array_equal(getattr(got, field), getattr(alone, field)), (n, field)
+        assert asked(n).value.dtype == dtype and np.array_equal(asked(n).value, alone.value), n
         assert torch.equal(theirs(n), reference.torch_chain_gradient(name, x, W[:n], b[:n], dtype=tdtype)), n
     for bad in (0, 41):
         with pytest.raises(ValueError, match="depth 1 to 40"):

@@ -82,16 +82,17 @@ def test_silu_derivative_extremes_are_numeric_roots_marked_as_such():
 
 def test_the_numeric_root_scan_finds_roots_on_its_first_point_and_in_its_last_cell():
     """Sign changes on the grid from -60 to 60 in steps of 1/8, refined to 50 digits: a root on the
-    grid's first point (a zero value, no sign change), one mid-cell and one inside the last cell; on
-    an interval that leaves out the first, that one is dropped."""
+    grid's first point (a zero value, no sign change), one mid-cell, one on an inner grid point (found
+    once, from the cell it starts; the cell it ends has a zero product, not a sign change) and one
+    inside the last cell; on an interval that leaves out the first, that one is dropped."""
     from theory.ranges import _numeric_critical_points
     from theory.symbolic import x
 
-    slope = (x + 60) * (x - sp.Rational(959, 16)) * (x - sp.Rational(1, 3))
+    slope = (x + 60) * (x - sp.Rational(959, 16)) * (x - sp.Rational(1, 3)) * (x - 2)
     found = _numeric_critical_points(slope, sp.Interval(-60, 60))
-    assert [float(r) for r in found] == [-60.0, 1 / 3, 959 / 16]
+    assert [float(r) for r in found] == [-60.0, 1 / 3, 2.0, 959 / 16]
     assert abs(found[1] - sp.Rational(1, 3)) < sp.Float(10) ** -45
-    assert [float(r) for r in _numeric_critical_points(slope, sp.Interval.open(0, 60))] == [1 / 3, 959 / 16]
+    assert [float(r) for r in _numeric_critical_points(slope, sp.Interval.open(0, 60))] == [1 / 3, 2.0, 959 / 16]
 
 
 def test_ranges_follow_the_parameters_given():
