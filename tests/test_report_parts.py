@@ -623,18 +623,18 @@ def test_report_runs_the_suite_into_a_fresh_results_file_and_reports_it(monkeypa
     the exit status is the build's, else 1 if a test failed; a run that wrote nothing is an error."""
     from reports import cli
 
-    built, profiles = [], []
+    built, runs = [], []
 
     def verify(profile, results, scheduler, seed, claims, workers, code=1):
-        profiles.append(profile)
+        runs.append((profile, workers))
         results.write_text("{}")
         return code
 
     monkeypatch.setattr(cli, "verify", verify)
     monkeypatch.setattr(cli, "build_report", lambda path, out: built.append((path.name, out)) or 0)
     out = tmp_path / "site"
-    assert cli.main(["report", "--out", str(out), "--profile", "dev"]) == 1  # built, but a test failed
-    assert built == [("results.json", out)] and profiles == ["dev"]
+    assert cli.main(["report", "--out", str(out), "--profile", "dev", "--workers", "3"]) == 1  # built, a test failed
+    assert built == [("results.json", out)] and runs == [("dev", "3")]
     monkeypatch.setattr(cli, "verify", lambda *args: 0)  # a run that wrote no results.json
     assert cli.main(["report", "--out", str(out)]) == 2
     assert "the suite wrote no results.json" in capsys.readouterr().err and len(built) == 1
