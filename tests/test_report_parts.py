@@ -460,6 +460,22 @@ def test_the_answer_marks_exactly_each_claims_words_and_boxes_exactly_the_restor
     assert got == f"{marked['X0']} one{box} {marked['X1']} {marked['X2']}."
 
 
+def test_restored_words_go_in_text_order_and_two_after_one_anchor_in_the_ledgers_order():
+    """Each restore goes right after its anchor, wherever the ledger lists it; two after the same
+    anchor keep the ledger's order (and their positions in the stored text are the same)."""
+    from reports.annotate import Restore, restored
+
+    restores = [
+        Restore(after="three", text=" (3)", note="c"),
+        Restore(after="one", text=" (1a)", note="a"),
+        Restore(after="one", text=" (1b)", note="b"),
+    ]
+    text, where, insertions = restored("one two three", restores)
+    assert text == "one (1a) (1b) two three (3)"
+    assert where == [(3, 8, "a"), (8, 13, "b"), (23, 27, "c")]
+    assert insertions == [(3, 5), (3, 5), (13, 4)]
+
+
 def test_evidence_of_one_kind_and_fields_shares_a_table_and_a_recorded_table_gets_its_own():
     """Consecutive items alike (kind and fields) are rows of one table, their labels in its first
     column; an item holding rows is headed by its label (said once, not again as a field), its other
