@@ -82,7 +82,7 @@ def _candidates(g: sp.Expr, interval: sp.Interval, numeric: bool) -> list[Extrem
     out = []
     for end, closed in ((interval.left, not interval.left_open), (interval.right, not interval.right_open)):
         if end.is_infinite:
-            out.append(Extremum(sp.limit(g, x, end), end, attained=False))
+            out.append(Extremum(limit_at(g, end), end, attained=False))
         elif closed:
             out.append(Extremum(sp.simplify(g.subs(x, end)), end, attained=True))
         else:
