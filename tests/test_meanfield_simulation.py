@@ -105,6 +105,12 @@ def test_the_jacobian_by_depth_is_each_shallower_nets_own_bit_for_bit(orthogonal
         assert np.array_equal(values, alone), depth
 
 
+def within_binomial_errors(fraction, p, trials: int, k: float = 5.0):
+    """|fraction - p| <= k sqrt(p (1 - p) / trials): a Monte Carlo fraction of ``trials`` within k
+    binomial standard errors of its probability p (elementwise)."""
+    return np.abs(fraction - p) <= k * np.sqrt(p * (1 - p) / trials)
+
+
 def test_born_dead_fractions_follow_the_exact_law_at_a_small_width():
     """One positive input, no biases: each unit of a layer is positive with probability 1/2 given a
     live layer below, so P(dead by depth L) = 1 - (1 - 2^-N)^L; 20,000 nets of width 2, within 5
@@ -112,7 +118,7 @@ def test_born_dead_fractions_follow_the_exact_law_at_a_small_width():
     trials = 20_000
     dead = sim.born_dead_fraction(2, 6, trials, seed=1)
     exact = 1 - 0.75 ** np.arange(1, 7)
-    assert dead.shape == (6,) and np.all(np.abs(dead - exact) <= 5 * np.sqrt(exact * (1 - exact) / trials))
+    assert dead.shape == (6,) and np.all(within_binomial_errors(dead, exact, trials))
 
 
 def test_several_inputs_are_drawn_with_both_signs_so_a_first_layer_dies_less_often():
@@ -124,7 +130,7 @@ def test_several_inputs_are_drawn_with_both_signs_so_a_first_layer_dies_less_oft
     for inputs in (1, 2, 3):
         exact = 2.0 ** (min(1 - inputs, 0) - 2)
         dead = sim.born_dead_fraction(2, 1, trials, seed=11, inputs=inputs)[0]
-        assert abs(dead - exact) <= 5 * np.sqrt(exact * (1 - exact) / trials), (inputs, dead, exact)
+        assert within_binomial_errors(dead, exact, trials), (inputs, dead, exact)
 
 
 def test_with_biases_a_net_once_dead_stays_dead_deeper():
