@@ -18,12 +18,14 @@ from registry import as_float_array, get, round_to
 SLOPE_BLOCK_ELEMENTS = 1 << 14  # f' values per call: 128 KiB of float64, in cache for the kernel's passes
 PRODUCT_BLOCK_ELEMENTS = 1 << 16  # factors times inputs multiplied per accumulate call
 FEW_INPUTS = 64  # up to this many inputs the factors are multiplied a block at a time
+MANTISSA_RUN = 512  # mantissas in [0.5, 1) multiplied between renormalisations: |m| >= 2^-513 stays normal
 
 
 @dataclass(frozen=True)
 class ChainGradient:
     """value: dy/dW1 in the working dtype (may underflow); sign and log_abs: the exact sign and
-    natural log of |dy/dW1| summed in float64 from the same factors (never underflows)."""
+    natural log of |dy/dW1|, the same factors multiplied in float64 as mantissa and exponent (never
+    underflows)."""
 
     value: np.ndarray
     sign: np.ndarray
@@ -40,18 +42,20 @@ def _weights(W: object, b: object, dtype) -> tuple[np.ndarray, np.ndarray]:
     return W, b
 
 
-def forward(name: str, x: object, W: object, b: object, dtype=None, **params: float) -> list[np.ndarray]:
-    """Pre-activations z_1..z_n for each input, rounded to the working dtype at every layer."""
+def forward(name: str, x: object, W: object, b: object, dtype=None, **params: float) -> np.ndarray:
+    """Pre-activations z_1..z_n for each input, rounded to the working dtype at every layer, stacked:
+    shape (n, *x.shape). One array for all layers: each z is written in place (no temporary a layer),
+    and a block of layers is a view for f' (no copy)."""
     xin = as_float_array(x)
     dtype = np.dtype(dtype or xin.dtype).type
     W, b = _weights(W, b, dtype)
     a = round_to(xin, dtype)
-    zs = []
-    for w, c in zip(W, b):
-        with np.errstate(over="ignore"):  # past the dtype's range z is +-inf, as IEEE rounds it
-            z = a * w + c
-        zs.append(z)
-        a = activation(name, z, **params)
+    zs = np.empty((W.size, *a.shape), dtype=a.dtype)
+    with np.errstate(over="ignore"):  # past the dtype's range z is +-inf, as IEEE rounds it
+        for z, w, c in zip(zs, W, b):
+            np.multiply(a, w, out=z)
+            z += c
+            a = activation(name, z, **params)
     return zs
 
 
@@ -73,7 +77,7 @@ def _prefix_factors(name: str, x: object, W: object, b: object, dtype, **params:
     def slope(i: int) -> np.ndarray:
         if i not in slopes:
             start = i - i % block
-            stacked = derivative(name, np.stack(zs[start : start + block]), **params)
+            stacked = derivative(name, zs[start : start + block], **params)
             slopes.update(zip(range(start, start + len(stacked)), stacked))
         return slopes[i]
 
@@ -102,8 +106,9 @@ def chain_factors(name: str, x: object, W: object, b: object, dtype=None, **para
 def chain_gradient(name: str, x: object, W: object, b: object, dtype=None, **params: float) -> ChainGradient:
     """dy/dW1 per input x, computed in dtype (default: x's), with its exact-sign log-magnitude.
 
-    value = (((f'(z_n) W_n) f'(z_{n-1})) ... ) x in the working dtype; sign = prod sign(factor) and
-    log_abs = sum log|factor| in float64, accumulated factor by factor, so no factor is kept.
+    value = (((f'(z_n) W_n) f'(z_{n-1})) ... ) x in the working dtype; sign and log_abs of the same
+    product taken in float64 as a mantissa and a binary exponent, factor by factor, so no factor is
+    kept and no magnitude underflows.
     """
     return _product(*_factors(name, x, W, b, dtype, **params))
 
@@ -123,49 +128,74 @@ def _check_prefix(n: int, depth: int) -> int:
 
 
 def _product(xin: np.ndarray, factors) -> ChainGradient:
-    """The factors multiplied in order in xin's dtype, with the sign and log-magnitude beside.
+    """value = (((f1 f2) f3) ...) rounded step by step in xin's dtype; sign and log_abs from the same
+    factors as m 2^e in float64: m = prod mant_k and e = sum exp_k, where factor_k = mant_k 2^exp_k.
+
+    frexp splits each factor exactly, the exponents add exactly as integers and the mantissas (in
+    [0.5, 1) in magnitude) multiply with a relative rounding of 2^-53 each, so no product underflows:
+    m is renormalised (exactly, by frexp) every MANTISSA_RUN factors, before it could leave float64's
+    normal range. Rounding does not depend on where m is renormalised (scaling by 2^k moves no bit),
+    so the block and the loop below agree bit for bit. One frexp pass a factor replaces the sign, abs
+    and log passes a sum of logs would take. log_abs = log|m| + e ln 2, and where m 2^e is a normal
+    float64, exactly np.log of it.
 
     For a few inputs, a block of factors at a time: ufunc.accumulate steps along its axis in order,
-    each step rounded, so it multiplies (and sums the logs) as the loop over the factors does, bit for
-    bit, without the loop's Python overhead per factor, which is nearly all of a chain of one input's
-    time. For many inputs the loop's in-place passes are the cheaper (accumulate would copy each
-    factor into a block and keep every partial product)."""
+    each step rounded, so it multiplies as the loop over the factors does, bit for bit, without the
+    loop's Python overhead per factor, which is nearly all of a chain of one input's time. For many
+    inputs the loop's in-place passes into buffers made once are the cheaper (accumulate would copy
+    each factor into a block and keep every partial product)."""
     first = next(factors)
     value = np.array(first, dtype=xin.dtype)
-    sign = np.sign(first, dtype=np.float64)
-    # The weights are scalars: their signs multiply apart (exactly) and join once at the end. Their
-    # logs join the sum in turn, so that log W_i and log f'(z_{i-1}) meet while the sum is small
-    # (at a fixed point where W f' = 1 they cancel exactly, as the product does).
-    weight_sign = 1.0
-    with np.errstate(divide="ignore"):  # log(0) = -inf is the exact answer for a zero factor
-        log_abs = np.log(np.abs(first, dtype=np.float64))
-        with np.errstate(over="ignore"):  # a product past the dtype's range is inf, as IEEE rounds it
-            if value.size > FEW_INPUTS:
-                for fac in factors:
-                    value *= fac
-                    if np.ndim(fac) == 0:
-                        weight_sign *= float(np.sign(fac))
-                        log_abs += np.log(np.abs(np.float64(fac)))
-                        continue
-                    wide = fac.astype(np.float64, copy=False)
-                    sign *= np.sign(wide)
-                    log_abs += np.log(np.abs(wide))
-            else:
-                rows = max(1, PRODUCT_BLOCK_ELEMENTS // max(1, value.size))
-                while block := list(itertools.islice(factors, rows)):
-                    stacked = np.empty((len(block) + 1, *value.shape), dtype=value.dtype)
-                    stacked[0] = value
-                    for i, f in enumerate(block, 1):  # a weight fills its row, a factor per input is copied in
-                        stacked[i] = f
-                    value = np.multiply.accumulate(stacked, axis=0)[-1, ...]
-                    wide = stacked[1:].astype(np.float64)
-                    logs = np.concatenate([log_abs[None], np.log(np.abs(wide))])
-                    log_abs = np.add.accumulate(logs, axis=0)[-1, ...]
-                    weight = np.array([np.ndim(f) == 0 for f in block])  # the weights' signs join apart
-                    weight_sign *= float(np.prod(np.sign(wide[weight].reshape(-1)[:: max(1, value.size)])))
-                    sign = sign * np.prod(np.sign(wide[~weight]), axis=0)
-    sign *= weight_sign
-    return ChainGradient(value, sign, log_abs[()])  # [()]: a scalar for one input, as the loop left it
+    mant, exponent = np.frexp(np.asarray(first, dtype=np.float64))
+    exponent = exponent.astype(np.int64)
+    with np.errstate(over="ignore"):  # past the dtype's range value is inf, as IEEE rounds it
+        if value.size > FEW_INPUTS:
+            factor_mant = np.empty(value.shape)
+            factor_exp = np.empty(value.shape, dtype=np.intc)
+            weights_exp = 0  # a scalar weight's exponent is the same for every input: added once
+            for k, fac in enumerate(factors, 1):
+                value *= fac
+                if np.ndim(fac) == 0:
+                    w_mant, w_exp = np.frexp(np.float64(fac))
+                    mant *= w_mant
+                    weights_exp += int(w_exp)
+                else:
+                    np.frexp(fac, out=(factor_mant, factor_exp))
+                    mant *= factor_mant
+                    exponent += factor_exp
+                if k % MANTISSA_RUN == 0:
+                    np.frexp(mant, out=(mant, factor_exp))
+                    exponent += factor_exp
+            exponent += weights_exp
+        else:
+            rows = max(1, min(MANTISSA_RUN, PRODUCT_BLOCK_ELEMENTS // max(1, value.size)))
+            while block := list(itertools.islice(factors, rows)):
+                stacked = np.empty((len(block) + 1, *value.shape), dtype=value.dtype)
+                stacked[0] = value
+                for i, f in enumerate(block, 1):  # a weight fills its row, a factor per input is copied in
+                    stacked[i] = f
+                value = np.multiply.accumulate(stacked, axis=0)[-1, ...]
+                block_mant, block_exp = np.frexp(stacked[1:].astype(np.float64).reshape(len(block), -1))
+                mant = np.multiply.accumulate(np.concatenate([mant.reshape(1, -1), block_mant]), axis=0)[-1]
+                mant = mant.reshape(value.shape)
+                exponent = exponent + block_exp.sum(axis=0, dtype=np.int64).reshape(value.shape)
+                mant, renormalised = np.frexp(mant)
+                exponent += renormalised
+    return ChainGradient(value, np.sign(mant), _log_magnitude(mant, exponent)[()])  # [()]: one input, a scalar
+
+
+def _log_magnitude(mant: np.ndarray, exponent: np.ndarray) -> np.ndarray:
+    """log|m 2^e|: np.log of the float64 m 2^e where that is normal (bit for bit the log of the float
+    product), log|m| + e ln 2 beyond (no float64 holds it); -inf where m = 0, NaN where m is."""
+    mant, more = np.frexp(mant)
+    exponent = exponent + more
+    normal = (exponent > np.finfo(np.float64).minexp) & (exponent <= np.finfo(np.float64).maxexp)
+    with np.errstate(divide="ignore"):  # log 0 = -inf is the exact answer for a zero factor
+        return np.where(
+            normal,
+            np.log(np.abs(np.ldexp(mant, np.where(normal, exponent, 0).astype(np.intc)))),
+            np.log(np.abs(mant)) + exponent * np.log(2.0),
+        )
 
 
 def torch_chain_gradient(

@@ -141,6 +141,21 @@ def test_log_magnitude_does_not_underflow_at_depth_ten_thousand(name):
         assert g.log_abs[0] < np.log(np.finfo(np.float64).tiny)
 
 
+@pytest.mark.parametrize("inputs", [8, 300])  # the block product and the loop
+@pytest.mark.parametrize("name", ["tanh", "gelu", "softsign"])
+def test_log_magnitude_is_the_log_of_the_float64_product_where_that_product_is_normal(name, inputs):
+    """The mantissas and exponents (frexp) multiply to the float64 product bit for bit while every
+    partial product is normal (a power of two moves no bit), so log_abs is exactly np.log|value|
+    there, and the sign is value's: depth 40, weights N(0, 1), inputs of both signs."""
+    rng = np.random.default_rng(13)
+    W, b, x = rng.normal(0, 1, 40), rng.normal(0, 0.5, 40), rng.normal(0, 2, inputs)
+    g = reference.chain_gradient(name, x, W, b)
+    normal = np.abs(g.value) >= 1e-250  # far from the subnormals: no partial product left the normal range
+    assert normal.mean() > 0.9
+    assert np.array_equal(g.log_abs[normal], np.log(np.abs(g.value[normal])))
+    assert np.array_equal(g.sign[normal], np.sign(g.value[normal]))
+
+
 @pytest.mark.parametrize("name", ACTIVATION_NAMES)
 def test_log_magnitude_by_depth_is_each_prefix_chains_own(name):
     """log_gradient_by_depth (one forward pass, cumulative sums) at depth n equals the depth-n chain's
