@@ -1,10 +1,11 @@
 """Throughput of the NumPy reference against a naive NumPy formula and torch autograd.
 
-    python benchmarks/bench_reference.py [--points 10000000] [--depth 1000] [--inputs 10000]
+    python benchmarks/bench_reference.py [--points 10000000] [--depth 1000] [--inputs 10000] [--glibc-defaults]
 
 Prints (1) f' on N float64 points: points/s for the reference, the textbook formula and torch
 autograd, with ratios; (2) dy/dW1 of a depth-L width-1 chain for M inputs: seconds for NumPy
-manual backprop with its log-magnitude and for torch autograd.
+manual backprop with its log-magnitude and for torch autograd. Both run with glibc keeping freed
+memory for reuse (experiments/allocator.py), as in the test processes, unless --glibc-defaults.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import scipy.special
 import torch
 
 import reference
+from experiments.allocator import retain_freed_memory
 from registry import ACTIVATIONS
 
 # The formulas a textbook writes, with the registry's default parameters; they lose the tails
@@ -115,8 +117,13 @@ def main() -> None:
     # Each part is best timed in a process of its own: after the derivative table's large torch runs,
     # the chain's NumPy side measures 2 to 3 times slower than in a fresh process.
     parser.add_argument("--parts", nargs="+", choices=("derivatives", "chain"), default=["derivatives", "chain"])
+    parser.add_argument("--glibc-defaults", action="store_true", help="leave malloc's thresholds as they are")
     args = parser.parse_args()
-    print(f"torch {torch.__version__}, numpy {np.__version__}, torch threads {torch.get_num_threads()}\n")
+    retained = not args.glibc_defaults and retain_freed_memory()
+    print(
+        f"torch {torch.__version__}, numpy {np.__version__}, torch threads {torch.get_num_threads()}, "
+        f"freed memory {'kept for reuse' if retained else 'at glibc defaults'}\n"
+    )
     if "derivatives" in args.parts:
         bench_derivatives(args.points, args.activations)
     if "chain" in args.parts:

@@ -7,6 +7,7 @@ order backprop uses, so float underflow happens where it happens in a framework.
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -156,9 +157,9 @@ def _product(xin: np.ndarray, factors) -> ChainGradient:
             for k, fac in enumerate(factors, 1):
                 value *= fac
                 if np.ndim(fac) == 0:
-                    w_mant, w_exp = np.frexp(np.float64(fac))
+                    w_mant, w_exp = math.frexp(float(fac))
                     mant *= w_mant
-                    weights_exp += int(w_exp)
+                    weights_exp += w_exp
                 else:
                     np.frexp(fac, out=(factor_mant, factor_exp))
                     mant *= factor_mant
