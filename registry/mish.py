@@ -9,7 +9,17 @@ import numpy as np
 import sympy as sp
 import torch.nn.functional as F
 
-from registry.numeric import DEEP_TAIL, TAIL_UNSCALE, blend, dd_div, dd_mul, logistic_dd, tail_exp, two_sum
+from registry.numeric import (
+    DEEP_TAIL,
+    TAIL_UNSCALE,
+    blend,
+    dd_div,
+    dd_mul,
+    exp_minus_abs,
+    logistic_dd,
+    tail_exp,
+    two_sum,
+)
 from registry.spec import Activation
 
 # Below -700, t = e^x (1 + O(e^x)) is subnormal or nearly so: there the products are formed with
@@ -19,7 +29,7 @@ from registry.spec import Activation
 def _parts(x):
     """(t, sech^2(softplus x) sigma(x)) as double-doubles: mish' = t + x sech^2 sigma cancels around
     its root (-1.19), and the double-double sum leaves one rounding."""
-    e = np.exp(np.copysign(x, -1.0))
+    e = exp_minus_abs(x)
     zero = np.zeros_like(e)
     positive = np.greater_equal(x, 0.0, out=np.empty(x.shape, dtype=np.float64))
     # x >= 0: t = (1 + 2E) / (1 + 2E + 2E^2),  sech^2 = 4 (E (1 + E) / (1 + 2E + 2E^2))^2

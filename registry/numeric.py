@@ -103,14 +103,34 @@ def round_to(values: np.ndarray, dtype) -> np.ndarray:
     return out[()] if out.ndim == 0 else out
 
 
+def exp_minus_abs(x: np.ndarray) -> np.ndarray:
+    """e = exp(-|x|) in [0, 1]: never overflows, and -|x| is formed exactly in one pass."""
+    e = np.copysign(x, -1.0)
+    return np.exp(e, out=e)
+
+
+def logistic(x: np.ndarray) -> np.ndarray:
+    """sigma(x) = e^{min(x, 0)} / (1 + e^{-|x|}): 1 / (1 + e) for x >= 0 and e / (1 + e) below, with
+    e = exp(-|x|) (for x < 0 both exponentials are e^x, the same float), without a masked select:
+    neither exponential overflows and nothing cancels."""
+    out = np.minimum(x, 0.0)
+    np.exp(out, out=out)
+    denominator = exp_minus_abs(x)
+    denominator += 1.0
+    return np.divide(out, denominator, out=out)
+
+
 def logistic_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(sigma(x), sigma(-x), e) with e = exp(-|x|): both halves without cancellation or overflow."""
-    e = np.exp(np.copysign(x, -1.0))  # -|x| in one pass
-    one_plus = 1.0 + e
-    big = 1.0 / one_plus
-    small = np.divide(e, one_plus, out=one_plus)
-    positive = np.greater_equal(x, 0.0, out=np.empty(x.shape, dtype=np.float64))
-    return blend(positive.copy(), big, small), blend(positive, small, big), e
+    """(sigma(x), sigma(-x), e) with e = exp(-|x|): both halves without cancellation or overflow,
+    sigma(-x) = e^{-max(x, 0)} / (1 + e) as logistic() forms sigma(x)."""
+    e = exp_minus_abs(x)
+    denominator = e + 1.0
+    big = np.minimum(x, 0.0)
+    np.exp(big, out=big)
+    small = np.maximum(x, 0.0)
+    np.negative(small, out=small)
+    np.exp(small, out=small)
+    return np.divide(big, denominator, out=big), np.divide(small, denominator, out=small), e
 
 
 # The deep tail: below z = -700, e^z is subnormal or nearly so (the smallest normal is e^-708.4), and a
@@ -167,7 +187,7 @@ def logistic_dd(z: np.ndarray, dz: np.ndarray, e: np.ndarray | None = None) -> t
     ``e``, if given, is exp(-|z|), already computed by the caller."""
     positive = np.greater_equal(z, 0.0, out=np.empty(z.shape, dtype=np.float64))
     sign = 2.0 * positive - 1.0
-    e = np.exp(np.copysign(z, -1.0)) if e is None else e
+    e = exp_minus_abs(z) if e is None else e
     e_lo = -e * (sign * dz)  # e^{-|z + dz|} = e^{-|z|} (1 - sign dz)
     d, de = two_sum(1.0, e)
     de = de + e_lo

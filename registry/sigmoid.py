@@ -5,20 +5,15 @@ import sympy as sp
 import torch
 import torch.nn.functional as F
 
-from registry.numeric import logistic_parts
+from registry.numeric import exp_minus_abs, logistic
 from registry.spec import Activation
-
-
-def numpy_f(x):
-    return logistic_parts(x)[0]
 
 
 def numpy_df(x):
     # e/(1+e)^2 is even in x and never forms 1 - sigma, which rounds to 0 for x > 37. Near 0 its
     # rounding can land one ulp above the supremum 1/4 (0.25000000000000006 at x = 7.5e-16); the
     # exact value never exceeds 1/4, so capping there only removes rounding error.
-    e = np.copysign(x, -1.0)  # -|x| in one pass
-    np.exp(e, out=e)
+    e = exp_minus_abs(x)
     denominator = e + 1.0
     denominator *= denominator
     e /= denominator
@@ -29,7 +24,7 @@ SPEC = Activation(
     name="sigmoid",
     formula=r"\sigma(x) = \frac{1}{1 + e^{-x}}",
     sympy_expr=lambda x: 1 / (1 + sp.exp(-x)),
-    numpy_f=numpy_f,
+    numpy_f=logistic,
     numpy_df=numpy_df,
     torch_f=torch.sigmoid,
     torch_inplace=torch.sigmoid_,
@@ -41,7 +36,7 @@ SPEC = Activation(
 def logsigmoid_f(x):
     # log sigma(x) = -softplus(-x) = -(log1p(e^{-|x|}) - min(x, 0)): no exp overflows, nothing
     # cancels, and where the value rounds to 0 it is -0.0, the sign of the exact value.
-    return -(np.log1p(logistic_parts(x)[2]) - np.minimum(x, 0.0))
+    return -(np.log1p(exp_minus_abs(x)) - np.minimum(x, 0.0))
 
 
 LOGSIGMOID = Activation(
@@ -49,7 +44,7 @@ LOGSIGMOID = Activation(
     formula=r"\log \sigma(x) = -\log(1 + e^{-x})",
     sympy_expr=lambda x: -sp.log(1 + sp.exp(-x)),
     numpy_f=logsigmoid_f,
-    numpy_df=lambda x: logistic_parts(x)[1],  # sigma(-x)
+    numpy_df=lambda x: logistic(-x),
     torch_f=F.logsigmoid,
     limits_f=lambda: (-np.inf, -0.0),
     limits_df=lambda: (1.0, 0.0),

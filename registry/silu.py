@@ -4,7 +4,7 @@ import numpy as np
 import sympy as sp
 import torch.nn.functional as F
 
-from registry.numeric import DEEP_TAIL, TAIL_UNSCALE, logistic_parts, tail_exp
+from registry.numeric import DEEP_TAIL, TAIL_UNSCALE, logistic, logistic_parts, tail_exp
 from registry.spec import Activation
 
 
@@ -18,7 +18,7 @@ def _deep(x, mask, factor):
 def numpy_f(x):
     # Below -708 sigma(x) is subnormal, and x * sigma(x) would magnify its rounding |x|-fold;
     # there the product is formed scaled up (_deep).
-    out = x * logistic_parts(x)[0]
+    out = x * logistic(x)
     deep = x < DEEP_TAIL
     out[deep] = _deep(x, deep, lambda xd: xd)
     return out

@@ -11,7 +11,7 @@ import numpy as np
 import sympy as sp
 import torch.nn.functional as F
 
-from registry.numeric import DEEP_TAIL, TAIL_UNSCALE, logistic_dd, logistic_parts, tail_exp, two_product
+from registry.numeric import DEEP_TAIL, TAIL_UNSCALE, exp_minus_abs, logistic, logistic_dd, tail_exp, two_product
 from registry.spec import Activation, Param
 
 # Beyond |x| = 1e200 both parts have long saturated (|b x| >= 1e197); clipping there keeps
@@ -36,7 +36,7 @@ def _scaled(x, beta):
 
 def numpy_f(x, beta):
     z, dz = _scaled(x, beta)
-    e = np.exp(np.copysign(z, -1.0))
+    e = exp_minus_abs(z)
     e = e - e * (np.sign(z) * dz)  # e^{-|z + dz|} = e^{-|z|} (1 - sign(z) dz) to first order
     out = np.maximum(x, 0.0) + np.log1p(e) / beta
     # Below z = -700, log1p(e^z) = e^z is subnormal or nearly so, and a beta < 1 would scale its
@@ -49,7 +49,7 @@ def numpy_f(x, beta):
 def numpy_df(x, beta):
     z, dz = _scaled(x, beta)
     if _scales_exactly(beta):  # z exact: e / (1 + e) is within the budget, at a fifth of the cost
-        return logistic_parts(z)[0]
+        return logistic(z)
     (hi, lo), _ = logistic_dd(z, dz)
     return hi + lo
 
