@@ -47,7 +47,7 @@ EDGE_SPREAD = 1 << 10  # ... and at this many floats spread evenly over the whol
 MAX_REFINED_RUNS = 32
 
 
-def audit_id(name: str, framework: str = "torch") -> str:
+def audit_id(name: str, framework: str) -> str:
     """A01.. for torch and J01.. for JAX, in registry order."""
     return f"{SERIES[framework]}{list(ACTIVATIONS).index(name) + 1:02d}"
 

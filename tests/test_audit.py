@@ -169,6 +169,37 @@ def test_a_float64_end_is_bisected_six_levels_a_call(monkeypatch):
     assert len(sizes) <= 1 + 2 * 12 and max(sizes[1:]) <= audit.EDGE_WINDOW * 2 + 1, sizes
 
 
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_a_16_bit_interval_is_read_off_the_sweep_of_every_float_without_another_call(monkeypatch, dtype):
+    """A 16-bit sweep holds every finite float, so a run's first and last points are the interval's
+    exact ends: the framework is asked for the sweep and nothing more."""
+    lo, hi = -13.25, -6.125  # floats of both dtypes
+    fake_framework(monkeypatch, [(lo, hi)])
+    values, sizes = audit.library_values, []
+    monkeypatch.setattr(audit, "library_values", lambda *args: sizes.append(len(args[1])) or values(*args))
+    found = audit.screen("sigmoid", "torch", dtype)
+    assert found.zero_intervals == [[lo, hi]] and found.edges_exact
+    assert sizes == [len(found.xs)]
+
+
+def test_confirm_asks_mpmath_at_each_regions_worst_screened_points(monkeypatch):
+    """Stage two confirms, in each region, the CONFIRM_PER_REGION points the screen found worst (no
+    sparse sweep in float32, no interval ends here): a synthetic screen whose ulps rank 120 points."""
+    rng = np.random.default_rng(2)
+    xs = np.concatenate([rng.uniform(-1, 1, 40), rng.uniform(1, 20, 40), rng.uniform(20, 60, 40)])
+    ulps = rng.permutation(120).astype(float)
+    ulps[[3, 50]] = np.nan  # no exact normal value there: never confirmed
+    found = audit.Audit("tanh", "torch", "float32", xs, np.zeros_like(xs), ulps, [], [])
+    monkeypatch.setattr(audit, "exact", lambda name, x: mpmath.mpf(1))
+    monkeypatch.setattr(audit, "ulps_at", lambda value, exact, info: 0.0)
+    audit.confirm(found)
+    worst = set()
+    for _, lo, hi in audit.REGIONS:
+        inside = [i for i in range(len(xs)) if lo <= abs(xs[i]) < hi and not np.isnan(ulps[i])]
+        worst |= {float(xs[i]) for i in sorted(inside, key=lambda i: -ulps[i])[: audit.CONFIRM_PER_REGION]}
+    assert set(found.confirmed) == worst and len(worst) == 3 * audit.CONFIRM_PER_REGION
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_a_run_that_ends_next_to_the_last_sweep_point_is_refined_against_that_point(monkeypatch, dtype):
     """A run whose right neighbour is the sweep's last point: its ends are found between it and each
@@ -347,8 +378,17 @@ def test_jax_pads_each_call_to_the_next_power_of_two_of_at_least_1024_points():
 
 def test_an_audit_claims_number_is_its_activations_place_in_the_registry_for_both_series():
     names = list(ACTIVATIONS)
-    assert [audit.audit_id(n) for n in names[:2]] == ["A01", "A02"]  # torch unless said otherwise
+    assert [audit.audit_id(n, "torch") for n in names[:2]] == ["A01", "A02"]
     assert audit.audit_id(names[-1], "jax") == f"J{len(names):02d}"
+
+
+def test_an_audit_commands_row_names_its_own_frameworks_claim():
+    """The command's rows carry the claim of the library they measured: J for JAX, A for torch, none
+    for the NumPy baseline, which no claim is about."""
+    from reports.audit_command import row_of
+
+    claims = {fw: row_of({"activation": "tanh", "library": fw}, 10)["claim"] for fw in ("torch", "jax", "numpy")}
+    assert claims == {"torch": "A02", "jax": "J02", "numpy": None}
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])

@@ -1,6 +1,7 @@
-"""Each figure's look, as reviewed: colours, line widths and styles, markers, font sizes, legends,
-colour maps, and the limits and ticks the figure code sets itself, read from the axes of every figure
-drawn from small evidence, against tests/snapshots/figure_style.json.
+"""Each figure's look, as reviewed: the grid its panels sit in, colours, line widths and styles,
+markers, font sizes, legends, colour maps, and the limits and ticks the figure code sets itself,
+read from the axes of every figure drawn from small evidence, against
+tests/snapshots/figure_style.json.
 
 test_figures.py checks what each figure says and draws; this checks how it draws it. A change of look
 is made on purpose: look at the page's screenshots, then write the new snapshot and commit its diff:
@@ -112,6 +113,8 @@ def figure_style(fig) -> dict:
         "axes": [
             {
                 "shown": ax.axison,
+                # rows, columns and the cells it spans: side by side or stacked (a colour bar has none)
+                "grid": [int(n) for n in spec.get_geometry()] if (spec := ax.get_subplotspec()) is not None else None,
                 "title": text_style(ax.title),
                 "x": axis_style(ax.xaxis, ax.get_xlim(), ax.get_autoscalex_on()),
                 "y": axis_style(ax.yaxis, ax.get_ylim(), ax.get_autoscaley_on()),

@@ -257,6 +257,22 @@ def test_relu_phases_on_either_side_of_root_two(sigma_w, phase_name, chi_1):
     assert p.depth_scale == (np.inf if phase_name == "critical" else pytest.approx(1 / abs(np.log(chi_1)), rel=1e-12))
 
 
+@pytest.mark.parametrize(
+    ("offset", "phase_name"), [(1, "chaotic"), (-1, "ordered"), (0.5, "critical"), (-0.5, "critical")]
+)
+def test_the_critical_band_is_open_at_its_tolerance(monkeypatch, offset, phase_name):
+    """phase calls chi_1 critical strictly within CRITICAL_TOL of 1: at 1 +- CRITICAL_TOL itself it is
+    chaotic or ordered, with a finite depth scale (a dyadic tolerance, so that 1 + tol is exact)."""
+    from theory import meanfield
+
+    tol = mpmath.mpf(2) ** -20
+    monkeypatch.setattr(meanfield, "CRITICAL_TOL", tol)
+    monkeypatch.setattr(meanfield, "chi1", lambda *args, **kwargs: 1 + offset * tol)
+    p = meanfield.phase("relu", 1.0, 0.2)
+    assert p.phase == phase_name and abs(p.chi1 - 1) == abs(offset) * tol
+    assert np.isfinite(p.depth_scale) == (phase_name != "critical")
+
+
 @pytest.mark.parametrize("name", ["hardtanh", "relu6", "hardswish"])
 def test_gauss_moment_at_zero_variance_is_g_of_zero(name):
     """q = 0: sqrt(q) z is 0 for every z, so E[g] = g(0); an activation with kinks away from 0 must not
