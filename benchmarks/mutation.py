@@ -95,6 +95,8 @@ def mutant_change(name: str) -> str | None:
     (None if mutmut makes no such mutant), read from mutmut's own mutation of the source file."""
     module, _, rest = name.partition(".x")
     path = ROOT / (module.replace(".", "/") + ".py")
+    if not path.exists():  # a package's own functions live in its __init__.py
+        path = ROOT / module.replace(".", "/") / "__init__.py"
     if not path.exists():
         return None
     lines, functions = _mutated(path)

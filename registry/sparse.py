@@ -9,9 +9,10 @@ from registry.spec import Activation
 
 
 def sparse_plus_f(x):
-    # x + 1 is exact on [-1, -1/2] (Sterbenz), where the result is small.
+    # x + 1 is exact on [-1, -1/2] (Sterbenz), where the result is small; the clip makes it 0 from -1
+    # down, so the square is the 0 there too.
     inner = np.clip(x, -1.0, 1.0) + 1.0
-    return np.where(x <= -1.0, 0.0, np.where(x < 1.0, inner * inner / 4.0, x))
+    return np.where(x < 1.0, inner * inner / 4.0, x)
 
 
 SPARSE_PLUS = Activation(

@@ -33,6 +33,10 @@ def test_a_monotone_predicate_gives_its_exact_edge_and_coverage():
     assert found.edge == 1.5 and found.exhaustive and "every one of the" in found.coverage
     wide = float_threshold(lambda v: v >= 1e-3, 0.0, 1.0, np.float64)
     assert wide.edge == 1e-3 and not wide.exhaustive and wide.checked > 2 * 1_000_000
+    # A bracket of a few hundred floats is scanned whole wherever its floats lie (keys near 2^62 here).
+    lo, hi = 1.0, 1.0 + 600 * 2.0**-52
+    narrow = float_threshold(lambda v: v >= 1.0 + 200 * 2.0**-52, lo, hi, np.float64)
+    assert narrow.edge == 1.0 + 200 * 2.0**-52 and narrow.exhaustive and narrow.checked == 601
 
 
 @pytest.mark.parametrize("dtype", (np.float16, np.float32, np.float64))
