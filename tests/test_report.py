@@ -739,6 +739,13 @@ def test_each_option_that_takes_a_value_names_it_as_the_readme_does(command):
             assert f"[{a.option_strings[0]} {a.metavar or ''}" in row or a.choices, (a.option_strings[0], row)
 
 
+def test_the_command_line_without_a_command_is_a_usage_error_that_lists_the_commands(capsys):
+    with pytest.raises(SystemExit) as stop:
+        cli.main([])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and "{verify,report,audit}" in err and "required: command" in err
+
+
 def test_a_bad_worker_count_is_a_usage_error_that_says_what_is_valid(capsys):
     with pytest.raises(SystemExit) as stop:
         cli.main(["verify", "--workers", "-1"])

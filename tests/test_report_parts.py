@@ -503,6 +503,9 @@ def test_evidence_of_one_kind_and_fields_shares_a_table_and_a_recorded_table_get
         + table_html([{"what": "", "key": "c", "value": 7}])
     )
     assert evidence_html(items[2:3]) == evidence_html([]) == '<p class="muted">No evidence recorded.</p>'
+    # An item holding two tables shows both under its heading, one after the other.
+    two = [{"kind": "table", "label": "two", "rows": rows, "more": rows[:1]}]
+    assert evidence_html(two) == "<p><b>table</b>: two</p>" + value_html(rows) + value_html(rows[:1])
 
 
 def test_a_claims_tests_table_names_each_test_its_outcome_examples_and_time():
