@@ -220,6 +220,15 @@ def test_the_exact_value_comes_from_the_ball_route_wherever_arb_has_the_function
     assert len(called) == 1
 
 
+def test_exp_in_an_expression_goes_through_the_reduced_exp(monkeypatch):
+    """mp_callable evaluates sympy's exp by _exp (reduced by ln 2, finite past mpmath's reach), not by
+    mpmath.exp, which lambdify would pick for the name otherwise."""
+    seen = []
+    monkeypatch.setattr(mp, "_exp", lambda z: seen.append(z) or mpmath.exp(z))
+    x = sp.Symbol("x")
+    assert mp.mp_callable(sp.exp(-x) + 1, (x,))(mpmath.mpf(2)) == 1 + mpmath.exp(-2) and seen == [-2]
+
+
 def test_a_value_that_never_settles_is_an_error_that_says_how_far_it_went():
     """Two evaluations that never agree (here: each is the working precision itself) up to the ceiling."""
     with pytest.raises(ArithmeticError, match=f"did not settle by {mp.MAX_DPS} digits"):

@@ -135,7 +135,7 @@ def output_range(name: str, **params: float) -> Range:
     return real_range(expression(name, **params), _numeric_only(name))
 
 
-def limits_at_infinity(name: str, order: int = 0, **params: float) -> tuple[sp.Expr, sp.Expr]:
+def limits_at_infinity(name: str, order: int, **params: float) -> tuple[sp.Expr, sp.Expr]:
     """(lim_{x->-oo}, lim_{x->+oo}) of f (order 0) or of its order-th derivative."""
     expr = expression(name, **params) if order == 0 else derivative(name, order, **params)
     return limits_of(expr)

@@ -196,7 +196,7 @@ def test_s14_elu_saturates_at_minus_alpha_leaky_relu_does_not_saturate():
     assert theory.ranges.limits_of(elu)[0] == -alpha_sym
     leaky = ACTIVATIONS["leaky_relu"].sympy_expr(x, slope=sp.Symbol("a", positive=True))
     assert theory.ranges.limits_of(leaky)[0] == -sp.oo
-    assert theory.limits_at_infinity("relu")[0] == 0
+    assert theory.limits_at_infinity("relu", 0)[0] == 0
     prelu = torch.nn.PReLU()  # a leaky ReLU whose slope is learned (initially 0.25)
     assert prelu(torch.tensor([-1e30])).item() == pytest.approx(-2.5e29)
     # In floats the saturation is reached exactly.
