@@ -110,26 +110,23 @@ def exp_minus_abs(x: np.ndarray) -> np.ndarray:
 
 
 def logistic(x: np.ndarray) -> np.ndarray:
-    """sigma(x) = e^{min(x, 0)} / (1 + e^{-|x|}): 1 / (1 + e) for x >= 0 and e / (1 + e) below, with
-    e = exp(-|x|) (for x < 0 both exponentials are e^x, the same float), without a masked select:
-    neither exponential overflows and nothing cancels."""
-    out = np.minimum(x, 0.0)
-    np.exp(out, out=out)
-    denominator = exp_minus_abs(x)
-    denominator += 1.0
-    return np.divide(out, denominator, out=out)
+    """sigma(x) = max(e, [x >= 0]) / (1 + e) with e = exp(-|x|): 1 / (1 + e) for x >= 0 and
+    e / (1 + e) below (e <= 1, so the max picks 1 or e exactly), one exponential and no masked
+    select: nothing overflows and nothing cancels."""
+    e = exp_minus_abs(x)
+    out = np.maximum(e, np.greater_equal(x, 0.0))
+    e += 1.0
+    return np.divide(out, e, out=out)
 
 
 def logistic_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(sigma(x), sigma(-x), e) with e = exp(-|x|): both halves without cancellation or overflow,
-    sigma(-x) = e^{-max(x, 0)} / (1 + e) as logistic() forms sigma(x)."""
+    each numerator 1 or e picked exactly as in logistic(), over one denominator 1 + e."""
     e = exp_minus_abs(x)
     denominator = e + 1.0
-    big = np.minimum(x, 0.0)
-    np.exp(big, out=big)
-    small = np.maximum(x, 0.0)
-    np.negative(small, out=small)
-    np.exp(small, out=small)
+    positive = np.greater_equal(x, 0.0)
+    big = np.maximum(e, positive)
+    small = np.maximum(e, np.logical_not(positive, out=positive))
     return np.divide(big, denominator, out=big), np.divide(small, denominator, out=small), e
 
 
