@@ -142,6 +142,13 @@ def fake_framework(monkeypatch, zero_on, nonfinite_at=()):
     monkeypatch.setattr(audit, "reference_values", lambda name, xs: np.ones_like(np.asarray(xs, dtype=np.float64)))
 
 
+def count_framework_calls(monkeypatch) -> list[int]:
+    """The number of points of each call the audit makes to the (fake) framework, in order."""
+    values, sizes = audit.library_values, []
+    monkeypatch.setattr(audit, "library_values", lambda *args: sizes.append(len(args[1])) or values(*args))
+    return sizes
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_wrongly_zero_intervals_have_exact_float_ends_between_sweep_points(monkeypatch, dtype):
     t = FLOATS[dtype]
@@ -162,8 +169,7 @@ def test_a_float64_end_is_bisected_six_levels_a_call(monkeypatch):
     ends' own checks, the window and the spread: 12 calls an end, where one level a call takes 50."""
     lo, hi = -13.341881751, -6.1513514518
     fake_framework(monkeypatch, [(lo, hi)])
-    values, sizes = audit.library_values, []
-    monkeypatch.setattr(audit, "library_values", lambda *args: sizes.append(len(args[1])) or values(*args))
+    sizes = count_framework_calls(monkeypatch)
     found = audit.screen("sigmoid", "torch", "float64")
     assert found.zero_intervals == [[lo, hi]] and found.edges_exact
     assert len(sizes) <= 1 + 2 * 12 and max(sizes[1:]) <= audit.EDGE_WINDOW * 2 + 1, sizes
@@ -175,8 +181,7 @@ def test_a_16_bit_interval_is_read_off_the_sweep_of_every_float_without_another_
     exact ends: the framework is asked for the sweep and nothing more."""
     lo, hi = -13.25, -6.125  # floats of both dtypes
     fake_framework(monkeypatch, [(lo, hi)])
-    values, sizes = audit.library_values, []
-    monkeypatch.setattr(audit, "library_values", lambda *args: sizes.append(len(args[1])) or values(*args))
+    sizes = count_framework_calls(monkeypatch)
     found = audit.screen("sigmoid", "torch", dtype)
     assert found.zero_intervals == [[lo, hi]] and found.edges_exact
     assert sizes == [len(found.xs)]
