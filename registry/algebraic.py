@@ -4,7 +4,7 @@ import numpy as np
 import sympy as sp
 import torch.nn.functional as F
 
-from registry.numeric import two_product, two_sum
+from registry.numeric import cache_blocked, two_product, two_sum
 from registry.spec import Activation, Param
 
 
@@ -20,8 +20,8 @@ SOFTSIGN = Activation(
     formula=r"\mathrm{softsign}(x) = \frac{x}{1 + |x|}",
     # Piecewise rather than Abs: sympy differentiates |x| into sign(x) and then DiracDelta.
     sympy_expr=lambda x: sp.Piecewise((x / (1 - x), x < 0), (x / (1 + x), True)),
-    numpy_f=lambda x: x / (1.0 + np.abs(x)),
-    numpy_df=softsign_df,
+    numpy_f=cache_blocked(lambda x: x / (1.0 + np.abs(x))),
+    numpy_df=cache_blocked(softsign_df),
     torch_f=F.softsign,
     limits_f=lambda: (-1.0, 1.0),
     limits_df=lambda: (0.0, 0.0),
@@ -65,8 +65,8 @@ SQUAREPLUS = Activation(
     name="squareplus",
     formula=r"\mathrm{squareplus}_b(x) = \frac{x + \sqrt{x^2 + b}}{2}",
     sympy_expr=lambda x, b: (x + sp.sqrt(x**2 + b)) / 2,
-    numpy_f=squareplus_f,
-    numpy_df=squareplus_df,
+    numpy_f=cache_blocked(squareplus_f),
+    numpy_df=cache_blocked(squareplus_df),
     torch_f=None,
     limits_f=lambda b: (0.0, np.inf),
     limits_df=lambda b: (0.0, 1.0),

@@ -6,7 +6,7 @@ import numpy as np
 import sympy as sp
 import torch.nn.functional as F
 
-from registry.numeric import where_positive
+from registry.numeric import cache_blocked, where_positive
 from registry.spec import Activation, Param
 
 # Klambauer et al. (2017), as printed in the paper and used by torch.nn.SELU.
@@ -70,7 +70,7 @@ SELU = Activation(
     formula=r"\mathrm{selu}(x) = \lambda_{01}\,\mathrm{elu}_{\alpha_{01}}(x)",
     sympy_expr=lambda x: sp.Rational(SELU_SCALE) * sympy_expr(x, sp.Rational(SELU_ALPHA)),
     numpy_f=selu_f,
-    numpy_df=selu_df,
+    numpy_df=cache_blocked(selu_df),
     torch_f=F.selu,
     torch_inplace=F.selu_,
     limits_f=lambda: (-_LA, np.inf),

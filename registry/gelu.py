@@ -6,7 +6,7 @@ import numpy as np
 import sympy as sp
 import torch.nn.functional as F
 
-from registry.numeric import DEEP_TAIL, TAIL_UNSCALE, dd_mul, logistic_dd, tail_exp, two_product, two_sum
+from registry.numeric import DEEP_TAIL, TAIL_UNSCALE, cache_blocked, dd_mul, logistic_dd, tail_exp, two_product, two_sum
 from registry.spec import Activation
 
 _erfc = np.frompyfunc(math.erfc, 1, 1)
@@ -52,8 +52,8 @@ SPEC = Activation(
     name="gelu",
     formula=r"\mathrm{gelu}(x) = x\,\Phi(x) = \frac{x}{2}\,\mathrm{erfc}\!\left(-\frac{x}{\sqrt{2}}\right)",
     sympy_expr=lambda x: x / 2 * sp.erfc(-x / sp.sqrt(2)),
-    numpy_f=numpy_f,
-    numpy_df=numpy_df,
+    numpy_f=cache_blocked(numpy_f),
+    numpy_df=cache_blocked(numpy_df),
     torch_f=F.gelu,
     limits_f=lambda: (-0.0, np.inf),
     limits_df=lambda: (0.0, 1.0),
@@ -117,8 +117,8 @@ GELU_TANH = Activation(
     r"\left(1 + \tanh\!\left(\sqrt{2/\pi}\,(x + 0.044715\,x^3)\right)\right)",
     # (1 + tanh u)/2 = 1/(1 + e^{-2u}): the same function, written so that no exact evaluation cancels.
     sympy_expr=lambda x: x / (1 + sp.exp(-2 * sp.sqrt(2 / sp.pi) * (x + sp.Rational(KAPPA) * x**3))),
-    numpy_f=gelu_tanh_f,
-    numpy_df=gelu_tanh_df,
+    numpy_f=cache_blocked(gelu_tanh_f),
+    numpy_df=cache_blocked(gelu_tanh_df),
     torch_f=lambda t: F.gelu(t, approximate="tanh"),
     limits_f=lambda: (-0.0, np.inf),
     limits_df=lambda: (0.0, 1.0),

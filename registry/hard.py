@@ -8,7 +8,7 @@ import numpy as np
 import sympy as sp
 import torch.nn.functional as F
 
-from registry.numeric import window
+from registry.numeric import cache_blocked, step, window
 from registry.spec import Activation
 
 
@@ -32,7 +32,7 @@ HARDTANH = Activation(
     formula=r"\mathrm{hardtanh}(x) = \min(\max(x, -1), 1)",
     sympy_expr=lambda x: sp.Piecewise((-1, x <= -1), (x, x < 1), (1, True)),
     numpy_f=_hardtanh_f,
-    numpy_df=_hardtanh_df,
+    numpy_df=cache_blocked(_hardtanh_df),
     torch_f=F.hardtanh,
     torch_inplace=F.hardtanh_,
     limits_f=lambda: (-1.0, 1.0),
@@ -46,7 +46,7 @@ RELU6 = Activation(
     formula=r"\mathrm{relu6}(x) = \min(\max(x, 0), 6)",
     sympy_expr=lambda x: sp.Piecewise((0, x <= 0), (x, x < 6), (6, True)),
     numpy_f=_relu6_f,
-    numpy_df=_relu6_df,
+    numpy_df=cache_blocked(_relu6_df),
     torch_f=F.relu6,
     limits_f=lambda: (0.0, 6.0),
     limits_df=lambda: (0.0, 0.0),
@@ -65,7 +65,7 @@ HARDSIGMOID = Activation(
     formula=r"\mathrm{hardsigmoid}(x) = \mathrm{relu6}(x + 3) / 6",
     sympy_expr=lambda x: sp.Piecewise((0, x <= -3), (x / 6 + sp.Rational(1, 2), x < 3), (1, True)),
     numpy_f=hardsigmoid_f,
-    numpy_df=lambda x: np.multiply(window(x, -3.0, 3.0), 1.0 / 6.0),
+    numpy_df=cache_blocked(lambda x: np.multiply(window(x, -3.0, 3.0), 1.0 / 6.0)),
     torch_f=F.hardsigmoid,
     limits_f=lambda: (0.0, 1.0),
     limits_df=lambda: (0.0, 0.0),
@@ -88,7 +88,7 @@ def hardswish_df(x):
     inner += 3.0
     inner /= 6.0
     inner *= window(x, -3.0, 3.0)
-    inner += np.greater_equal(x, 3.0)
+    inner += step(x, 3.0, np.greater_equal)
     return inner
 
 
@@ -96,8 +96,8 @@ HARDSWISH = Activation(
     name="hardswish",
     formula=r"\mathrm{hardswish}(x) = x\,\mathrm{relu6}(x + 3) / 6",
     sympy_expr=lambda x: sp.Piecewise((0, x <= -3), (x * (x + 3) / 6, x < 3), (x, True)),
-    numpy_f=hardswish_f,
-    numpy_df=hardswish_df,
+    numpy_f=cache_blocked(hardswish_f),
+    numpy_df=cache_blocked(hardswish_df),
     torch_f=F.hardswish,
     limits_f=lambda: (0.0, np.inf),
     limits_df=lambda: (0.0, 1.0),

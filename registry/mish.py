@@ -13,10 +13,12 @@ from registry.numeric import (
     DEEP_TAIL,
     TAIL_UNSCALE,
     blend,
+    cache_blocked,
     dd_div,
     dd_mul,
     exp_minus_abs,
     logistic_dd,
+    step,
     tail_exp,
     two_sum,
 )
@@ -31,7 +33,7 @@ def _parts(x):
     its root (-1.19), and the double-double sum leaves one rounding."""
     e = exp_minus_abs(x)
     zero = np.zeros_like(e)
-    positive = np.greater_equal(x, 0.0, out=np.empty(x.shape, dtype=np.float64))
+    positive = step(x, 0.0, np.greater_equal)
     # x >= 0: t = (1 + 2E) / (1 + 2E + 2E^2),  sech^2 = 4 (E (1 + E) / (1 + 2E + 2E^2))^2
     e1 = dd_mul(e, zero, *two_sum(1.0, e))  # E (1 + E)
     d_hi, d_lo = two_sum(1.0, 2.0 * e1[0])
@@ -77,8 +79,8 @@ SPEC = Activation(
     name="mish",
     formula=r"\mathrm{mish}(x) = x \tanh(\log(1 + e^{x}))",
     sympy_expr=lambda x: x * sp.tanh(sp.log(1 + sp.exp(x))),
-    numpy_f=numpy_f,
-    numpy_df=numpy_df,
+    numpy_f=cache_blocked(numpy_f),
+    numpy_df=cache_blocked(numpy_df),
     torch_f=F.mish,
     limits_f=lambda: (-0.0, np.inf),
     limits_df=lambda: (0.0, 1.0),

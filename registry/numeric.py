@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -28,22 +29,63 @@ def evaluate(kernel, limits, x: object, params: dict[str, float]) -> np.ndarray:
     Working in float64 and rounding once makes the float16/float32 results (nearly) correctly
     rounded; the kernels only ever see finite numbers, so no inf*0 or inf-inf can arise. Kernels
     read their input and never write to it: a float64 input goes in as it is, without a copy.
+    A kernel wrapped by cache_blocked goes through a long array CACHE_BLOCK elements at a time,
+    each block widened, checked, computed and rounded while it is in cache.
     """
     arr = as_float_array(x)
+    if not isinstance(kernel, CacheBlocked) or arr.size <= CACHE_BLOCK:
+        return round_to(_in_float64(kernel, limits, arr, params).reshape(arr.shape), arr.dtype)
+    flat = arr.reshape(-1)
+    out = np.empty(flat.size, dtype=arr.dtype)
+    for start in range(0, flat.size, CACHE_BLOCK):
+        block = flat[start : start + CACHE_BLOCK]
+        out[start : start + CACHE_BLOCK] = round_to(_in_float64(kernel, limits, block, params), arr.dtype)
+    return out.reshape(arr.shape)
+
+
+def _in_float64(kernel, limits, arr: np.ndarray, params: dict[str, float]) -> np.ndarray:
+    """evaluate's result before rounding: a new float64 array of at least one dimension."""
     # Kernels index into their arrays (out[mask] = ...): a 0-d input goes in as one element.
     wide = np.atleast_1d(arr.astype(np.float64, copy=False))
     if _all_finite(wide):  # the common case costs one read, not a mask and three selections
         out = kernel(wide, **params)
         if np.may_share_memory(out, wide):  # a kernel that hands back its input (an identity)
             out = np.array(out, dtype=np.float64)
-    else:
-        finite = np.isfinite(wide)
-        out = np.array(kernel(np.where(finite, wide, 0.0), **params), dtype=np.float64)
-        at_minus_inf, at_plus_inf = limits(**params)
-        out[wide == -np.inf] = at_minus_inf
-        out[wide == np.inf] = at_plus_inf
-        out[np.isnan(wide)] = np.nan
-    return round_to(np.asarray(out, dtype=np.float64).reshape(arr.shape), arr.dtype)
+        return np.asarray(out, dtype=np.float64)
+    finite = np.isfinite(wide)
+    out = np.array(kernel(np.where(finite, wide, 0.0), **params), dtype=np.float64)
+    at_minus_inf, at_plus_inf = limits(**params)
+    out[wide == -np.inf] = at_minus_inf
+    out[wide == np.inf] = at_plus_inf
+    out[np.isnan(wide)] = np.nan
+    return out
+
+
+# float64 elements evaluate() hands a cache-blocked kernel per call: 256 KiB, so that the kernel's
+# temporaries stay in the core's L2 cache. Measured on 2e6 points, 2^15 beat 2^14 and 2^16 for every
+# wrapped kernel.
+CACHE_BLOCK = 1 << 15
+
+
+class CacheBlocked:
+    """A kernel that evaluate() runs CACHE_BLOCK elements at a time: the same values bit for bit
+    (kernels are elementwise), but each pass of a kernel of many passes, and evaluate's own widening,
+    finiteness check and rounding, read and write cache rather than memory (2e6 points: mish' 705
+    to 275 ms, tanh' 6.6 to 5.1 ms). A kernel of one pass gains nothing and pays the copy into the
+    result (relu' 1.1 to 1.5 ms), so only kernels of several passes are wrapped. Called directly, it
+    is the kernel."""
+
+    def __init__(self, kernel) -> None:
+        self.kernel = kernel
+        functools.update_wrapper(self, kernel)
+
+    def __call__(self, x: np.ndarray, **params: float) -> np.ndarray:
+        return self.kernel(x, **params)
+
+
+def cache_blocked(kernel) -> CacheBlocked:
+    """kernel, marked for evaluate() to run a cache-sized block at a time (CacheBlocked)."""
+    return CacheBlocked(kernel)
 
 
 SMALL = 64  # arrays up to this size are checked element by element (a deep chain of a few inputs)
@@ -62,9 +104,10 @@ def _all_finite(wide: np.ndarray) -> bool:
         return bool(np.isfinite(np.add.reduce(wide * wide, axis=None)))
 
 
-def step(x: np.ndarray, at: float = 0.0) -> np.ndarray:
-    """1.0 where x > at, else 0.0 (-0.0 > 0 is false), written straight into a float64 array: one pass."""
-    return np.greater(x, at, out=np.empty(x.shape, dtype=np.float64))
+def step(x: np.ndarray, at: float = 0.0, compare=np.greater) -> np.ndarray:
+    """1.0 where x > at (or where compare(x, at) holds), else 0.0 (-0.0 > 0 is false), written
+    straight into a float64 array: one pass."""
+    return compare(x, at, out=np.empty(x.shape, dtype=np.float64))
 
 
 def window(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
@@ -104,8 +147,10 @@ def round_to(values: np.ndarray, dtype) -> np.ndarray:
 
 
 def exp_minus_abs(x: np.ndarray) -> np.ndarray:
-    """e = exp(-|x|) in [0, 1]: never overflows, and -|x| is formed exactly in one pass."""
-    e = np.copysign(x, -1.0)
+    """e = exp(-|x|) in [0, 1]: never overflows, and -|x| is formed exactly (abs, then a negation in
+    place: two SIMD passes, faster than np.copysign's one)."""
+    e = np.abs(x)
+    e *= -1.0
     return np.exp(e, out=e)
 
 
@@ -114,7 +159,8 @@ def logistic(x: np.ndarray) -> np.ndarray:
     e / (1 + e) below (e <= 1, so the max picks 1 or e exactly), one exponential and no masked
     select: nothing overflows and nothing cancels."""
     e = exp_minus_abs(x)
-    out = np.maximum(e, np.greater_equal(x, 0.0))
+    out = step(x, 0.0, np.greater_equal)  # in float64: a maximum of float64 with bool casts as it goes
+    np.maximum(out, e, out=out)
     e += 1.0
     return np.divide(out, e, out=out)
 
@@ -124,9 +170,9 @@ def logistic_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     each numerator 1 or e picked exactly as in logistic(), over one denominator 1 + e."""
     e = exp_minus_abs(x)
     denominator = e + 1.0
-    positive = np.greater_equal(x, 0.0)
-    big = np.maximum(e, positive)
-    small = np.maximum(e, np.logical_not(positive, out=positive))
+    positive = step(x, 0.0, np.greater_equal)
+    big = np.maximum(positive, e)
+    small = np.maximum(np.subtract(1.0, positive, out=positive), e, out=positive)  # [x < 0] or e
     return np.divide(big, denominator, out=big), np.divide(small, denominator, out=small), e
 
 
@@ -182,7 +228,7 @@ def logistic_dd(z: np.ndarray, dz: np.ndarray, e: np.ndarray | None = None) -> t
     Every step after the exponential is error-free or corrected, so each is within about half an ulp
     plus exp's own rounding, where logistic_parts' e / (1 + e) carries up to two roundings more.
     ``e``, if given, is exp(-|z|), already computed by the caller."""
-    positive = np.greater_equal(z, 0.0, out=np.empty(z.shape, dtype=np.float64))
+    positive = step(z, 0.0, np.greater_equal)
     sign = 2.0 * positive - 1.0
     e = exp_minus_abs(z) if e is None else e
     e_lo = -e * (sign * dz)  # e^{-|z + dz|} = e^{-|z|} (1 - sign dz)

@@ -11,7 +11,7 @@ import numpy as np
 import sympy as sp
 import torch.nn.functional as F
 
-from registry.numeric import step
+from registry.numeric import cache_blocked, step
 from registry.spec import Activation
 
 LAMBDA = 0.5
@@ -22,8 +22,8 @@ HARDSHRINK = Activation(
     name="hardshrink",
     formula=r"\mathrm{hardshrink}(x) = \begin{cases} x & |x| > \tfrac12 \\ 0 & |x| \le \tfrac12 \end{cases}",
     sympy_expr=lambda x: sp.Piecewise((x, x < -_HALF), (0, x <= _HALF), (x, True)),
-    numpy_f=lambda x: np.where(np.abs(x) > LAMBDA, x, 0.0),
-    numpy_df=lambda x: step(np.abs(x), LAMBDA),
+    numpy_f=cache_blocked(lambda x: np.where(np.abs(x) > LAMBDA, x, 0.0)),
+    numpy_df=cache_blocked(lambda x: step(np.abs(x), LAMBDA)),
     torch_f=lambda t: F.hardshrink(t, LAMBDA),
     limits_f=lambda: (-np.inf, np.inf),
     limits_df=lambda: (1.0, 1.0),
@@ -35,8 +35,8 @@ SOFTSHRINK = Activation(
     formula=r"\mathrm{softshrink}(x) = \mathrm{sign}(x) \max(|x| - \tfrac12, 0)",
     sympy_expr=lambda x: sp.Piecewise((x + _HALF, x < -_HALF), (0, x <= _HALF), (x - _HALF, True)),
     # |x| - 1/2 is exact on [1/2, 1] (Sterbenz), where the result is small.
-    numpy_f=lambda x: np.where(np.abs(x) > LAMBDA, np.sign(x) * (np.abs(x) - LAMBDA), 0.0),
-    numpy_df=lambda x: step(np.abs(x), LAMBDA),
+    numpy_f=cache_blocked(lambda x: np.where(np.abs(x) > LAMBDA, np.sign(x) * (np.abs(x) - LAMBDA), 0.0)),
+    numpy_df=cache_blocked(lambda x: step(np.abs(x), LAMBDA)),
     torch_f=lambda t: F.softshrink(t, LAMBDA),
     limits_f=lambda: (-np.inf, np.inf),
     limits_df=lambda: (1.0, 1.0),
@@ -90,7 +90,7 @@ TANHSHRINK = Activation(
     name="tanhshrink",
     formula=r"\mathrm{tanhshrink}(x) = x - \tanh(x)",
     sympy_expr=lambda x: x - sp.tanh(x),
-    numpy_f=tanhshrink_f,
+    numpy_f=cache_blocked(tanhshrink_f),
     numpy_df=lambda x: np.tanh(x) ** 2,
     torch_f=F.tanhshrink,
     limits_f=lambda: (-np.inf, np.inf),

@@ -5,7 +5,7 @@ import sympy as sp
 import torch
 import torch.nn.functional as F
 
-from registry.numeric import exp_minus_abs, logistic
+from registry.numeric import cache_blocked, exp_minus_abs, logistic
 from registry.spec import Activation
 
 
@@ -24,8 +24,8 @@ SPEC = Activation(
     name="sigmoid",
     formula=r"\sigma(x) = \frac{1}{1 + e^{-x}}",
     sympy_expr=lambda x: 1 / (1 + sp.exp(-x)),
-    numpy_f=logistic,
-    numpy_df=numpy_df,
+    numpy_f=cache_blocked(logistic),
+    numpy_df=cache_blocked(numpy_df),
     torch_f=torch.sigmoid,
     torch_inplace=torch.sigmoid_,
     limits_f=lambda: (0.0, 1.0),
@@ -43,8 +43,8 @@ LOGSIGMOID = Activation(
     name="logsigmoid",
     formula=r"\log \sigma(x) = -\log(1 + e^{-x})",
     sympy_expr=lambda x: -sp.log(1 + sp.exp(-x)),
-    numpy_f=logsigmoid_f,
-    numpy_df=lambda x: logistic(-x),
+    numpy_f=cache_blocked(logsigmoid_f),
+    numpy_df=cache_blocked(lambda x: logistic(-x)),
     torch_f=F.logsigmoid,
     limits_f=lambda: (-np.inf, -0.0),
     limits_df=lambda: (1.0, 0.0),

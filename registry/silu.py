@@ -4,7 +4,7 @@ import numpy as np
 import sympy as sp
 import torch.nn.functional as F
 
-from registry.numeric import DEEP_TAIL, TAIL_UNSCALE, logistic, logistic_parts, tail_exp
+from registry.numeric import DEEP_TAIL, TAIL_UNSCALE, cache_blocked, logistic, logistic_parts, tail_exp
 from registry.spec import Activation
 
 
@@ -37,8 +37,8 @@ SPEC = Activation(
     name="silu",
     formula=r"\mathrm{silu}(x) = \frac{x}{1 + e^{-x}}",
     sympy_expr=lambda x: x / (1 + sp.exp(-x)),
-    numpy_f=numpy_f,
-    numpy_df=numpy_df,
+    numpy_f=cache_blocked(numpy_f),
+    numpy_df=cache_blocked(numpy_df),
     torch_f=F.silu,
     limits_f=lambda: (-0.0, np.inf),
     limits_df=lambda: (0.0, 1.0),

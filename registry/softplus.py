@@ -11,7 +11,16 @@ import numpy as np
 import sympy as sp
 import torch.nn.functional as F
 
-from registry.numeric import DEEP_TAIL, TAIL_UNSCALE, exp_minus_abs, logistic, logistic_dd, tail_exp, two_product
+from registry.numeric import (
+    DEEP_TAIL,
+    TAIL_UNSCALE,
+    cache_blocked,
+    exp_minus_abs,
+    logistic,
+    logistic_dd,
+    tail_exp,
+    two_product,
+)
 from registry.spec import Activation, Param
 
 # Beyond |x| = 1e200 both parts have long saturated (|b x| >= 1e197); clipping there keeps
@@ -60,8 +69,8 @@ SPEC = Activation(
     name="softplus",
     formula=r"\mathrm{softplus}_\beta(x) = \tfrac{1}{\beta}\log(1 + e^{\beta x})",
     sympy_expr=lambda x, beta: sp.log(1 + sp.exp(beta * x)) / beta,
-    numpy_f=numpy_f,
-    numpy_df=numpy_df,
+    numpy_f=cache_blocked(numpy_f),
+    numpy_df=cache_blocked(numpy_df),
     # threshold left at torch's default, 20: the route's documented exception where beta x > 20.
     torch_f=lambda t, beta: F.softplus(t, beta=beta),
     limits_f=lambda beta: (0.0, np.inf),

@@ -4,7 +4,7 @@ derivative sparse_sigmoid(x) = clip(x + 1, 0, 2) / 2 (Blondel et al., Fenchel-Yo
 import numpy as np
 import sympy as sp
 
-from registry.numeric import window
+from registry.numeric import cache_blocked, window
 from registry.spec import Activation
 
 
@@ -39,7 +39,7 @@ SPARSE_SIGMOID = Activation(
     formula=r"\mathrm{sparse\_sigmoid}(x) = \tfrac12 \min(\max(x + 1, 0), 2)",
     sympy_expr=lambda x: sp.Piecewise((0, x <= -1), ((x + 1) / 2, x < 1), (1, True)),
     numpy_f=sparse_sigmoid_f,
-    numpy_df=lambda x: np.multiply(window(x, -1.0, 1.0), 0.5),
+    numpy_df=cache_blocked(lambda x: np.multiply(window(x, -1.0, 1.0), 0.5)),
     torch_f=None,
     limits_f=lambda: (0.0, 1.0),
     limits_df=lambda: (0.0, 0.0),

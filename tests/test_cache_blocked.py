@@ -1,0 +1,54 @@
+"""A kernel computed a cache-sized block at a time gives the values it gives on the whole array."""
+
+import numpy as np
+import pytest
+
+import reference
+from registry.numeric import CACHE_BLOCK, cache_blocked, evaluate
+from tests.strategies import ACTIVATION_NAMES, edge_points
+
+# Calibrates the instruments (a route gives the same values however the array is cut); establishes no claim.
+pytestmark = pytest.mark.instrument
+
+
+def test_evaluate_hands_a_cache_blocked_kernel_its_blocks_in_order_each_checked_for_infinities():
+    seen = []
+
+    def kernel(x, scale):
+        seen.append(x.copy())
+        return x * scale
+
+    x = np.arange(3 * CACHE_BLOCK + 6, dtype=np.float32).reshape(2, -1)
+    x[1, -1] = np.inf  # in the last block only: that block alone goes the masked way
+    got = evaluate(cache_blocked(kernel), lambda scale: (-np.inf, 7.0), x, {"scale": 0.5})
+    assert [s.dtype for s in seen] == [np.float64] * 4
+    assert [s.size for s in seen] == [CACHE_BLOCK] * 3 + [6]
+    assert np.array_equal(np.concatenate(seen), np.where(np.isfinite(x), x, 0.0).reshape(-1))
+    assert got.shape == x.shape and got.dtype == np.float32
+    assert np.array_equal(got, np.where(np.isfinite(x), x * np.float32(0.5), 7.0))
+    seen.clear()
+    assert np.array_equal(evaluate(kernel, lambda scale: (-np.inf, 7.0), x, {"scale": 0.5}), got) and len(seen) == 1
+    seen.clear()
+    small = np.arange(CACHE_BLOCK, dtype=np.float64)
+    assert np.array_equal(evaluate(cache_blocked(kernel), None, small, {"scale": 2.0}), small * 2.0) and len(seen) == 1
+
+
+def _long_input() -> np.ndarray:
+    """Two blocks and a part: the edge cases, a spread of magnitudes, and the bulk near 0, shuffled."""
+    rng = np.random.default_rng(5)
+    size = 2 * CACHE_BLOCK + 1001
+    spread = rng.choice([-1.0, 1.0], size // 4) * 10.0 ** rng.uniform(-310, 308, size // 4)
+    edges = np.tile(edge_points(np.float64), 8)
+    bulk = rng.normal(0.0, 5.0, size - spread.size - edges.size)
+    return rng.permutation(np.concatenate([spread, edges, bulk]))
+
+
+@pytest.mark.parametrize("route", [reference.activation, reference.derivative], ids=["f", "df"])
+@pytest.mark.parametrize("name", ACTIVATION_NAMES)
+def test_a_long_array_gets_the_values_of_its_short_pieces_bit_for_bit(name, route):
+    """Every route on an array longer than a block (kernels cache-blocked or not) equals the same route
+    on pieces of 1,000 elements, each below a block; NaN in the same places."""
+    x = _long_input()
+    whole = route(name, x)
+    pieces = np.concatenate([route(name, x[i : i + 1000]) for i in range(0, x.size, 1000)])
+    assert whole.tobytes() == pieces.tobytes()
