@@ -29,7 +29,7 @@ SPEC = Activation(
     formula=r"\tanh(x) = \frac{e^{x} - e^{-x}}{e^{x} + e^{-x}}",
     sympy_expr=lambda x: sp.tanh(x),
     numpy_f=np.tanh,
-    numpy_df=cache_blocked(numpy_df),
+    numpy_df=cache_blocked(numpy_df, nonfinite_safe=True),
     torch_f=torch.tanh,
     torch_inplace=torch.tanh_,
     limits_f=lambda: (-1.0, 1.0),

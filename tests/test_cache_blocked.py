@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import reference
+from registry import get
 from registry.numeric import CACHE_BLOCK, cache_blocked, evaluate
 from tests.strategies import ACTIVATION_NAMES, edge_points
 
@@ -52,3 +53,41 @@ def test_a_long_array_gets_the_values_of_its_short_pieces_bit_for_bit(name, rout
     whole = route(name, x)
     pieces = np.concatenate([route(name, x[i : i + 1000]) for i in range(0, x.size, 1000)])
     assert whole.tobytes() == pieces.tobytes()
+
+
+SAFE = [
+    (name, kind, spec)
+    for name in ACTIVATION_NAMES
+    for kind, spec in (("f", get(name).numpy_f), ("df", get(name).numpy_df))
+    if getattr(spec, "nonfinite_safe", False)
+]
+
+
+@pytest.mark.parametrize(("name", "kind", "kernel"), SAFE, ids=[f"{n}-{k}" for n, k, _ in SAFE])
+def test_a_nonfinite_safe_kernel_gives_the_limits_and_nan_itself_without_a_flag(name, kind, kernel):
+    """The kernel alone, not through evaluate(): -inf, +inf and NaN give the limits and NaN, and no
+    floating-point flag is raised (np.errstate raises on every one)."""
+    spec = get(name)
+    limits = (spec.limits_f if kind == "f" else spec.limits_df)(**spec.bind())
+    with np.errstate(all="raise"):
+        got = kernel(np.array([-np.inf, np.inf, np.nan, 1.0]), **spec.bind())
+    assert got[0] == limits[0] and got[1] == limits[1] and np.isnan(got[2]) and np.isfinite(got[3])
+
+
+@pytest.mark.parametrize("safe", [True, False])
+def test_only_a_nonfinite_safe_kernel_is_handed_infinities_and_nan(safe):
+    seen = []
+
+    def kernel(x):
+        seen.append(x.copy())
+        return np.zeros_like(x)
+
+    x = np.array([-np.inf, np.inf, np.nan, 2.0])
+    got = evaluate(cache_blocked(kernel, nonfinite_safe=safe), lambda: (-1.0, 1.0), x, {})
+    handed = seen[0]
+    if safe:  # the kernel's own values stand, limits included
+        assert handed[0] == -np.inf and handed[1] == np.inf and np.isnan(handed[2]) and np.array_equal(got, np.zeros(4))
+    else:
+        assert np.array_equal(handed, [0.0, 0.0, 0.0, 2.0]) and np.array_equal(
+            got, [-1.0, 1.0, np.nan, 0.0], equal_nan=True
+        )
