@@ -4,7 +4,7 @@ import numpy as np
 import sympy as sp
 import torch.nn.functional as F
 
-from registry.numeric import cache_blocked, two_product, two_sum
+from registry.numeric import cache_blocked, two_square, two_sum
 from registry.spec import Activation, Param
 
 
@@ -38,11 +38,11 @@ def _hypot(x, b):
     h = |x| to the last bit, which hypot gives without overflow."""
     a = np.abs(x)
     near = np.minimum(a, _SQUARE_IS_A_FLOAT)
-    square, square_lo = two_product(near, near)
+    square, square_lo = two_square(near)
     s, s_lo = two_sum(square, b)
     s_lo = s_lo + square_lo
     r = np.sqrt(s)
-    rr, rr_lo = two_product(r, r)
+    rr, rr_lo = two_square(r)
     h = r + (((s - rr) - rr_lo) + s_lo) / (2.0 * r)
     return np.where(a < _SQUARE_IS_A_FLOAT, h, np.hypot(x, np.sqrt(b)))
 

@@ -1,5 +1,5 @@
 """The registry's error-free transformations and double-double arithmetic (registry/numeric.py), against
-exact rational arithmetic: two_sum and two_product exact, dd_mul and dd_div within 2^-100 relative,
+exact rational arithmetic: two_sum, two_product and two_square exact, dd_mul and dd_div within 2^-100 relative,
 over magnitudes from 2^-300 to 2^300 (inside two_product's stated range) and either sign."""
 
 from fractions import Fraction
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from registry.numeric import dd_div, dd_mul, two_product, two_sum
+from registry.numeric import dd_div, dd_mul, two_product, two_square, two_sum
 
 pytestmark = pytest.mark.instrument
 
@@ -40,6 +40,13 @@ def test_two_sum_and_two_product_are_exact(a, b):
     assert s == np.float64(a) + np.float64(b) and exact(s, e) == Fraction(a) + Fraction(b)
     p, e = two_product(np.float64(a), b)
     assert p == np.float64(a) * b and exact(p, e) == Fraction(a) * Fraction(b)
+
+
+@given(doubles())
+def test_two_square_is_exact_and_is_two_product_of_a_with_itself(a):
+    p, e = two_square(np.array([a]))
+    assert p[0] == np.float64(a) * a and exact(p[0], e[0]) == Fraction(a) ** 2
+    assert (p[0], e[0]) == tuple(v[0] for v in two_product(np.array([a]), a))
 
 
 @given(double_doubles(), double_doubles())
