@@ -1,6 +1,7 @@
 """Throughput of the NumPy reference against a naive NumPy formula and torch autograd.
 
-    python benchmarks/bench_reference.py [--points 10000000] [--depth 1000] [--inputs 10000] [--glibc-defaults]
+    python benchmarks/bench_reference.py [--points 10000000] [--depth 1000] [--inputs 10000] [--repeats 5]
+        [--glibc-defaults]
 
 Prints (1) f' on N float64 points: points/s for the reference, the textbook formula and torch
 autograd, with ratios; (2) dy/dW1 of a depth-L width-1 chain for M inputs: seconds for NumPy
@@ -72,7 +73,7 @@ NAIVE = {
 }
 
 
-def best_of(fn, repeats: int = 3) -> float:
+def best_of(fn, repeats: int) -> float:
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
@@ -81,30 +82,31 @@ def best_of(fn, repeats: int = 3) -> float:
     return min(times)
 
 
-def bench_derivatives(points: int, names: list[str]) -> None:
+def bench_derivatives(points: int, names: list[str], repeats: int) -> None:
     x = np.random.default_rng(0).normal(0.0, 5.0, points)
     xt = torch.from_numpy(x)
-    copy = points / best_of(lambda: x.copy()) / 1e6
-    print(f"f' on {points:.0e} float64 points (best of 3), million points/s; ratios against the textbook formula")
+    copy = points / best_of(lambda: x.copy(), repeats) / 1e6
+    print(f"f' on {points:.0e} float64 points (best of {repeats}), million points/s; ratios against the textbook")
     print(f"memory bandwidth as the limit: one float64 copy of the array runs at {copy:.0f} M points/s")
     columns = ("reference", "textbook", "torch", "ref/textbook", "ref/torch")
     print(f"{'activation':15s} " + " ".join(f"{c:>12s}" for c in columns))
     for name in names:
-        ref = points / best_of(lambda n=name: reference.derivative(n, x)) / 1e6
-        naive = points / best_of(lambda n=name: NAIVE[n](x)) / 1e6 if name in NAIVE else float("nan")
-        has_torch = ACTIVATIONS[name].torch_f is not None
-        tor = points / best_of(lambda n=name: reference.torch_derivative(n, xt)) / 1e6 if has_torch else float("nan")
+        ref = points / best_of(lambda n=name: reference.derivative(n, x), repeats) / 1e6
+        naive = points / best_of(lambda n=name: NAIVE[n](x), repeats) / 1e6 if name in NAIVE else float("nan")
+        tor = float("nan")
+        if ACTIVATIONS[name].torch_f is not None:
+            tor = points / best_of(lambda n=name: reference.torch_derivative(n, xt), repeats) / 1e6
         print(f"{name:15s} {ref:12.1f} {naive:12.1f} {tor:12.1f} {ref / naive:12.2f} {ref / tor:12.2f}")
 
 
-def bench_chain(depth: int, inputs: int, names: list[str]) -> None:
+def bench_chain(depth: int, inputs: int, names: list[str], repeats: int) -> None:
     rng = np.random.default_rng(1)
     W, b, x = rng.normal(0, 1, depth), rng.normal(0, 0.1, depth), rng.normal(0, 1, inputs)
-    print(f"\ndy/dW1 at depth {depth} for {inputs} inputs (best of 3), seconds")
+    print(f"\ndy/dW1 at depth {depth} for {inputs} inputs (best of {repeats}), seconds")
     print(f"{'activation':15s} {'numpy+log':>10s} {'torch':>10s} {'ratio':>10s}")
     for name in (n for n in names if ACTIVATIONS[n].torch_f is not None):  # torch lacks jax.nn's own
-        mine = best_of(lambda n=name: reference.chain_gradient(n, x, W, b))
-        theirs = best_of(lambda n=name: reference.torch_chain_gradient(n, x, W, b))
+        mine = best_of(lambda n=name: reference.chain_gradient(n, x, W, b), repeats)
+        theirs = best_of(lambda n=name: reference.torch_chain_gradient(n, x, W, b), repeats)
         print(f"{name:15s} {mine:10.3f} {theirs:10.3f} {mine / theirs:10.2f}")
 
 
@@ -118,6 +120,8 @@ def main() -> None:
     # the chain's NumPy side measures 2 to 3 times slower than in a fresh process.
     parser.add_argument("--parts", nargs="+", choices=("derivatives", "chain"), default=["derivatives", "chain"])
     parser.add_argument("--glibc-defaults", action="store_true", help="leave malloc's thresholds as they are")
+    # The best of five: the machine's noise moves a single run by up to a fifth.
+    parser.add_argument("--repeats", type=int, default=5, help="each figure the best of this many runs")
     args = parser.parse_args()
     retained = not args.glibc_defaults and retain_freed_memory()
     print(
@@ -125,9 +129,9 @@ def main() -> None:
         f"freed memory {'kept for reuse' if retained else 'at glibc defaults'}\n"
     )
     if "derivatives" in args.parts:
-        bench_derivatives(args.points, args.activations)
+        bench_derivatives(args.points, args.activations, args.repeats)
     if "chain" in args.parts:
-        bench_chain(args.depth, args.inputs, args.activations)
+        bench_chain(args.depth, args.inputs, args.activations, args.repeats)
 
 
 if __name__ == "__main__":

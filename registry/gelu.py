@@ -1,4 +1,10 @@
-"""gelu(x) = x Phi(x) = (x/2) erfc(-x/sqrt 2),  gelu'(x) = Phi(x) + x phi(x)."""
+"""gelu(x) = x Phi(x) = (x/2) erfc(-x/sqrt 2),  gelu'(x) = Phi(x) + x phi(x).
+
+With y = |x| and g = e^{-y^2/2}, the lower tail is Phi(-y) = g F(y) / 2, F(y) = erfcx(y / sqrt 2), so
+Phi(x) = g F/2 for x < 0 and 1 - g F/2 for x >= 0; and gelu'(x) = g K(y) for x < 0 and 1 - g K(y) for
+x >= 0, with K(y) = F(y)/2 - y / sqrt(2 pi). F and K come from registry/gelu_table.py, K tabulated in
+its own right so that it does not cancel around gelu's root (-0.75). gelu_tanh below.
+"""
 
 import math
 
@@ -6,38 +12,81 @@ import numpy as np
 import sympy as sp
 import torch.nn.functional as F
 
-from registry.numeric import DEEP_TAIL, TAIL_UNSCALE, cache_blocked, dd_mul, logistic_dd, tail_exp, two_product, two_sum
+from registry.gelu_table import CENTRES, F_COEFFICIENTS, K_COEFFICIENTS
+from registry.numeric import (
+    DEEP_TAIL,
+    TAIL_UNSCALE,
+    blend,
+    cache_blocked,
+    dd_mul,
+    logistic_dd,
+    step,
+    tail_exp,
+    two_product,
+    two_square,
+    two_sum,
+)
 from registry.spec import Activation
 
-_erfc = np.frompyfunc(math.erfc, 1, 1)
-# 1/sqrt(2) = R_HI + R_LO to 32 digits (tests check it against mpmath).
-R_HI = 0.7071067811865476
-R_LO = -4.833646656726457e-17
-_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
-_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
-# Beyond |x| = 40, phi(x) < 1e-347 and every correction below is 0 in float64.
+# Beyond |x| = 40, phi(x) < 1e-347 and Phi(-|x|) < 1e-349: both 0 in float64, which the clip keeps.
 _CLIP = 40.0
+_CENTRES = np.array(CENTRES)
+# A float's bits shifted right by 50 are its biased exponent and two leading mantissa bits: 4088 for
+# y in [1/2, 5/8), piece 1 of registry/gelu_table.py; everything below 1/2 is piece 0.
+_FIRST_QUARTER_BITS = (1022 << 2) - 1
 
 
-def _gauss(x):
-    """exp(-x^2/2) with x^2 = p + e carried exactly: exp(-p/2) (1 - e/2)."""
-    xc = np.clip(x, -_CLIP, _CLIP)
-    p, e = two_product(xc, xc)
+def _rows(coefficients) -> np.ndarray:
+    """A table's rows (row j: every piece's u^j coefficient) up to its last row that is not all 0."""
+    rows = np.array(coefficients)
+    return rows[: np.flatnonzero(rows.any(axis=1))[-1] + 1]
+
+
+_F_ROWS, _K_ROWS = _rows(F_COEFFICIENTS), _rows(K_COEFFICIENTS)
+
+
+def _gauss(y):
+    """e^{-y^2/2} with y^2 = p + e carried exactly: e^{-p/2} (1 - e/2) (y <= 40)."""
+    p, e = two_square(y)
     return np.exp(-0.5 * p) * (1.0 - 0.5 * e)
 
 
-def normal_cdf(x):
-    """Phi(x) = erfc(t)/2, t = -x/sqrt 2, with the rounding of t corrected to first order.
+def piece_of(y):
+    """The piece of registry/gelu_table.py that holds each y >= 0 (a contiguous float64 array)."""
+    piece = y.view(np.int64) >> 50
+    piece -= _FIRST_QUARTER_BITS
+    return np.maximum(piece, 0, out=piece)
 
-    erfc(t) has condition number ~2t^2, so the 1/2-ulp error of t alone costs ~x^2 ulps
-    (1000 ulps at x = -34); t = t_f + d exactly, erfc(t) = erfc(t_f) - d (2/sqrt pi) e^{-t_f^2}.
-    """
-    xc = np.clip(x, -_CLIP, _CLIP)
-    p, e = two_product(xc, R_HI)
-    d = -(e + xc * R_LO)
-    # Beyond the clip the correction is 0, and erfc needs the unclipped argument.
-    t = np.where(np.abs(x) < _CLIP, -p, -x * R_HI)
-    return (_erfc(t).astype(np.float64) - d * _TWO_OVER_SQRT_PI * _gauss(xc)) / 2.0
+
+def by_pieces(rows: np.ndarray, y):
+    """sum_j rows[j][k] u^j by Horner, k the piece of y (read off its bits) and u = y - c_k (exact: the
+    two are within a factor 2 of each other), for 0 <= y < 48."""
+    piece = piece_of(y)
+    u = y - np.take(_CENTRES, piece, mode="clip")  # pieces are in range: "clip" skips the bounds check
+    out = np.take(rows[-1], piece, mode="clip")
+    for row in rows[-2::-1]:
+        out *= u
+        out += np.take(row, piece, mode="clip")
+    return out
+
+
+def erfcx_scaled(y):
+    """F(y) = erfcx(y / sqrt 2) = e^{y^2/2} erfc(y / sqrt 2) for 0 <= y <= 40."""
+    return by_pieces(_F_ROWS, y)
+
+
+def gelu_slope_factor(y):
+    """K(y) = F(y)/2 - y / sqrt(2 pi) for 0 <= y <= 40: gelu'(-y) = e^{-y^2/2} K(y)."""
+    return by_pieces(_K_ROWS, y)
+
+
+def normal_cdf(x):
+    """Phi(x) = Phi(-|x|) for x < 0 and 1 - Phi(-|x|) for x >= 0; Phi(-|x|) <= 1/2, so 1 - it does not cancel."""
+    y = np.minimum(np.abs(x), _CLIP)
+    lower = _gauss(y)
+    lower *= erfcx_scaled(y)
+    lower *= 0.5
+    return blend(step(x, 0.0, np.greater_equal), 1.0 - lower, lower)
 
 
 def numpy_f(x):
@@ -45,7 +94,12 @@ def numpy_f(x):
 
 
 def numpy_df(x):
-    return normal_cdf(x) + x * _gauss(x) * _INV_SQRT_2PI
+    # Phi(x) + x phi(x) = g K for x < 0 and 1 - g K for x >= 0: a product of g with K, which the table
+    # gives to about an ulp, or to a small absolute error where K crosses 0 (gelu's root).
+    y = np.minimum(np.abs(x), _CLIP)
+    k = gelu_slope_factor(y)
+    k *= _gauss(y)
+    return blend(step(x, 0.0, np.greater_equal), 1.0 - k, k)
 
 
 SPEC = Activation(
@@ -79,7 +133,7 @@ def _tanh_gelu_parts(x):
     subnormal or nearly so and would keep only its few digits: there s carries the factor e^{64}
     (registry.numeric.tail_exp), and each result is multiplied by scale = e^{-64} last."""
     xc = np.clip(x, -_TANH_CLIP, _TANH_CLIP)
-    x2 = two_product(xc, xc)
+    x2 = two_square(xc)
     a = dd_mul(*x2, K_HI, K_LO)  # kappa x^2
     b, eb = two_sum(1.0, a[0])
     v = dd_mul(xc, 0.0, b, eb + a[1])  # x (1 + kappa x^2)
