@@ -59,8 +59,8 @@ def piece_of(y):
 
 
 def by_pieces(rows: np.ndarray, y):
-    """sum_j rows[j][k] u^j by Horner, k the piece of y (read off its bits) and u = y - c_k (exact: the
-    two are within a factor 2 of each other), for 0 <= y < 48."""
+    """sum_j rows[j][k] u^j by Horner, k the piece of y (read off its bits) and u = y - c_k, for 0 <= y <
+    48 (exact, the two within a factor 2 of each other, but for y < 1/8: registry/gelu_fit.centre_of)."""
     piece = piece_of(y)
     u = y - np.take(_CENTRES, piece, mode="clip")  # pieces are in range: "clip" skips the bounds check
     out = np.take(rows[-1], piece, mode="clip")
@@ -95,7 +95,7 @@ def numpy_f(x):
 
 def numpy_df(x):
     # Phi(x) + x phi(x) = g K for x < 0 and 1 - g K for x >= 0: a product of g with K, which the table
-    # gives to about an ulp, or to a small absolute error where K crosses 0 (gelu's root).
+    # gives within 1.6 ulps, or to a small absolute error where K crosses 0 (gelu's root; tests/test_gelu_table.py).
     y = np.minimum(np.abs(x), _CLIP)
     k = gelu_slope_factor(y)
     k *= _gauss(y)
