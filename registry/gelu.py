@@ -36,13 +36,7 @@ _CENTRES = np.array(CENTRES)
 _FIRST_QUARTER_BITS = (1022 << 2) - 1
 
 
-def _rows(coefficients) -> np.ndarray:
-    """A table's rows (row j: every piece's u^j coefficient) up to its last row that is not all 0."""
-    rows = np.array(coefficients)
-    return rows[: np.flatnonzero(rows.any(axis=1))[-1] + 1]
-
-
-_F_ROWS, _K_ROWS = _rows(F_COEFFICIENTS), _rows(K_COEFFICIENTS)
+_F_ROWS, _K_ROWS = np.array(F_COEFFICIENTS), np.array(K_COEFFICIENTS)  # row j: every piece's u^j coefficient
 
 
 def _gauss(y):
@@ -80,13 +74,18 @@ def gelu_slope_factor(y):
     return by_pieces(_K_ROWS, y)
 
 
+def _reflected(x, at_minus_y):
+    """v(-|x|) for x < 0 and 1 - v(-|x|) for x >= 0, given v(-|x|) (Phi and gelu' both have this symmetry)."""
+    return blend(step(x, 0.0, np.greater_equal), 1.0 - at_minus_y, at_minus_y)
+
+
 def normal_cdf(x):
     """Phi(x) = Phi(-|x|) for x < 0 and 1 - Phi(-|x|) for x >= 0; Phi(-|x|) <= 1/2, so 1 - it does not cancel."""
     y = np.minimum(np.abs(x), _CLIP)
     lower = _gauss(y)
     lower *= erfcx_scaled(y)
     lower *= 0.5
-    return blend(step(x, 0.0, np.greater_equal), 1.0 - lower, lower)
+    return _reflected(x, lower)
 
 
 def numpy_f(x):
@@ -99,7 +98,7 @@ def numpy_df(x):
     y = np.minimum(np.abs(x), _CLIP)
     k = gelu_slope_factor(y)
     k *= _gauss(y)
-    return blend(step(x, 0.0, np.greater_equal), 1.0 - k, k)
+    return _reflected(x, k)
 
 
 SPEC = Activation(

@@ -95,7 +95,10 @@ def fit_piece(function: Callable, k: int) -> list[float]:
     raise ValueError(f"piece {k} [{lo}, {hi}) needs more than {MAX_NODES} nodes")
 
 
-def _rows(name: str, fits: list[list[float]], degree: int) -> list[str]:
+def _table_lines(name: str, fits: list[list[float]]) -> list[str]:
+    """``name = (row_0, row_1, ...)``, row j every piece's u^j coefficient (0.0 beyond a piece's degree),
+    up to the highest degree of any piece."""
+    degree = max(len(c) for c in fits) - 1
     lines = [f"{name} = ("]
     for j in range(degree + 1):
         lines.append("    (")
@@ -106,20 +109,18 @@ def _rows(name: str, fits: list[list[float]], degree: int) -> list[str]:
 
 def table_source(f_fits: list[list[float]], k_fits: list[list[float]]) -> str:
     """registry/gelu_table.py's text for these fits, one number a line (as ruff formats it)."""
-    degree = max(len(c) for c in f_fits + k_fits) - 1
     lines = [
         '"""F(y) = erfcx(y / sqrt 2) and K(y) = F(y)/2 - y / sqrt(2 pi) on [0, 48) by pieces: written by',
         "`python registry/gelu_fit.py` (Chebyshev fits to 2^-62, from erf's Taylor series in arbitrary",
         'precision; about 15 minutes)."""',
         "",
-        f"DEGREE = {degree}",
         "# CENTRES[k]: the centre c of piece k; F_COEFFICIENTS[j][k], K_COEFFICIENTS[j][k]: the u^j",
         "# coefficients of piece k, u = y - c.",
         "CENTRES = (",
         *(f"    {centre_of(k)!r}," for k in range(len(f_fits))),
         ")",
-        *_rows("F_COEFFICIENTS", f_fits, degree),
-        *_rows("K_COEFFICIENTS", k_fits, degree),
+        *_table_lines("F_COEFFICIENTS", f_fits),
+        *_table_lines("K_COEFFICIENTS", k_fits),
     ]
     return "\n".join(lines) + "\n"
 

@@ -2,7 +2,6 @@
 `python registry/gelu_fit.py` (Chebyshev fits to 2^-62, from erf's Taylor series in arbitrary
 precision; about 15 minutes)."""
 
-DEGREE = 15
 # CENTRES[k]: the centre c of piece k; F_COEFFICIENTS[j][k], K_COEFFICIENTS[j][k]: the u^j
 # coefficients of piece k, u = y - c.
 CENTRES = (
@@ -909,35 +908,6 @@ K_COEFFICIENTS = (
     ),
     (
         3.0785034980485514e-07,
-        0.0,
-        0.0,
-        0.0,
-        0.0,
-        0.0,
-        0.0,
-        0.0,
-        0.0,
-        0.0,
-        0.0,
-        0.0,
-        0.0,
-        0.0,
-        0.0,
-        0.0,
-        0.0,
-        0.0,
-        0.0,
-        0.0,
-        0.0,
-        0.0,
-        0.0,
-        0.0,
-        0.0,
-        0.0,
-        0.0,
-    ),
-    (
-        0.0,
         0.0,
         0.0,
         0.0,
