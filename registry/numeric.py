@@ -238,14 +238,13 @@ def dd_div(a_hi, a_lo, b_hi, b_lo) -> tuple[np.ndarray, np.ndarray]:
     return q, (((a_hi - p) - e) + a_lo - q * b_lo) / b_hi
 
 
-def logistic_dd(z: np.ndarray, dz: np.ndarray, e: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
+def logistic_dd(z: np.ndarray, dz: np.ndarray) -> tuple[np.ndarray, ...]:
     """sigma(z + dz) and sigma(-z - dz) as (hi, lo) pairs, for |dz| << 1 (dz enters to first order).
     Every step after the exponential is error-free or corrected, so each is within about half an ulp
-    plus exp's own rounding, where logistic_parts' e / (1 + e) carries up to two roundings more.
-    ``e``, if given, is exp(-|z|), already computed by the caller."""
+    plus exp's own rounding, where logistic_parts' e / (1 + e) carries up to two roundings more."""
     positive = step(z, 0.0, np.greater_equal)
     sign = 2.0 * positive - 1.0
-    e = exp_minus_abs(z) if e is None else e
+    e = exp_minus_abs(z)
     e_lo = -e * (sign * dz)  # e^{-|z + dz|} = e^{-|z|} (1 - sign dz)
     d, de = two_sum(1.0, e)
     de = de + e_lo
