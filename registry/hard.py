@@ -17,9 +17,9 @@ def clip_f(x, lo, hi):
     return np.clip(x, lo, hi)
 
 
-def clip_df(x, lo, hi):
+def clip_df(x, lo, hi, out=None):
     """1 on the open interval (lo, hi), else 0: at each kink the outer piece's slope, as torch's."""
-    return window(x, lo, hi)
+    return window(x, lo, hi, out)
 
 
 # Module-level functions bound by partial, not closures made at import: the kernels' bodies then run at
@@ -32,7 +32,7 @@ HARDTANH = Activation(
     formula=r"\mathrm{hardtanh}(x) = \min(\max(x, -1), 1)",
     sympy_expr=lambda x: sp.Piecewise((-1, x <= -1), (x, x < 1), (1, True)),
     numpy_f=_hardtanh_f,
-    numpy_df=cache_blocked(_hardtanh_df),
+    numpy_df=cache_blocked(_hardtanh_df, writes_out=True),
     torch_f=F.hardtanh,
     torch_inplace=F.hardtanh_,
     limits_f=lambda: (-1.0, 1.0),
@@ -46,7 +46,7 @@ RELU6 = Activation(
     formula=r"\mathrm{relu6}(x) = \min(\max(x, 0), 6)",
     sympy_expr=lambda x: sp.Piecewise((0, x <= 0), (x, x < 6), (6, True)),
     numpy_f=_relu6_f,
-    numpy_df=cache_blocked(_relu6_df),
+    numpy_df=cache_blocked(_relu6_df, writes_out=True),
     torch_f=F.relu6,
     limits_f=lambda: (0.0, 6.0),
     limits_df=lambda: (0.0, 0.0),

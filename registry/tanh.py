@@ -4,16 +4,16 @@ import numpy as np
 import sympy as sp
 import torch
 
-from registry.numeric import cache_blocked
+from registry.numeric import NonfiniteSafe, cache_blocked
 from registry.spec import Activation
 
 
-def numpy_df(x):
+def numpy_df(x, out=None):
     # 1 - tanh^2 rounds to 0 from |x| ~ 19 on; 4e/(1+e)^2 keeps full relative accuracy.
     # -2|x| overflows to -inf past |x| = 9e307, where exp gives the 0 it gives from |x| = 373 on: the
     # flag is ignored rather than |x| capped, which would take a pass of its own.
     # Near 0 the rounding can land above the supremum 1, which the exact value never exceeds: capped.
-    e = np.abs(x)
+    e = np.abs(x, out=out)
     with np.errstate(over="ignore"):
         e *= -2.0
     np.exp(e, out=e)
@@ -28,8 +28,8 @@ SPEC = Activation(
     name="tanh",
     formula=r"\tanh(x) = \frac{e^{x} - e^{-x}}{e^{x} + e^{-x}}",
     sympy_expr=lambda x: sp.tanh(x),
-    numpy_f=np.tanh,
-    numpy_df=cache_blocked(numpy_df, nonfinite_safe=True),
+    numpy_f=NonfiniteSafe(np.tanh),
+    numpy_df=cache_blocked(numpy_df, nonfinite_safe=True, writes_out=True),
     torch_f=torch.tanh,
     torch_inplace=torch.tanh_,
     limits_f=lambda: (-1.0, 1.0),

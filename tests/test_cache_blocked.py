@@ -91,3 +91,42 @@ def test_only_a_nonfinite_safe_kernel_is_handed_infinities_and_nan(safe):
         assert np.array_equal(handed, [0.0, 0.0, 0.0, 2.0]) and np.array_equal(
             got, [-1.0, 1.0, np.nan, 0.0], equal_nan=True
         )
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_writes_out_kernel_fills_the_result_itself_only_where_nothing_is_left_to_round(dtype):
+    """float64 blocks of finite values are written by the kernel straight into the result (out= is a
+    view of it, in order); a block with an infinity goes the masked way and is copied in, and a
+    float32 result is rounded from the kernel's own float64 array: the values are the same either way."""
+    handed = []
+
+    def kernel(x, scale, out=None):
+        handed.append(out)
+        return np.multiply(x, scale, out=out)
+
+    x = np.arange(2 * CACHE_BLOCK + 6, dtype=dtype)
+    x[-1] = np.inf  # the last block only
+    got = evaluate(cache_blocked(kernel, writes_out=True), lambda scale: (-np.inf, 7.0), x, {"scale": 0.5})
+    assert np.array_equal(got, np.where(np.isfinite(x), x * dtype(0.5), 7.0)) and got.dtype == dtype
+    assert handed[-1] is None  # the masked block
+    if dtype is np.float64:
+        assert [np.shares_memory(out, got) for out in handed[:-1]] == [True, True]
+        assert handed[0].size == CACHE_BLOCK and handed[1][0] == got[CACHE_BLOCK]
+    else:
+        assert handed == [None, None, None]
+
+
+def test_a_nonfinite_safe_one_pass_kernel_gets_the_whole_array_infinities_and_all():
+    """NonfiniteSafe (np.tanh's wrapper): not cut into blocks, not checked, its values kept as given."""
+    from registry.numeric import NonfiniteSafe
+
+    seen = []
+
+    def kernel(x):
+        seen.append(x.copy())
+        return np.tanh(x)
+
+    x = np.concatenate([np.linspace(-3.0, 3.0, 2 * CACHE_BLOCK + 5), [np.inf, -np.inf, np.nan]])
+    got = evaluate(NonfiniteSafe(kernel), lambda: (-1.0, 1.0), x, {})
+    assert len(seen) == 1 and seen[0].tobytes() == x.tobytes()
+    assert got.tobytes() == np.tanh(x).tobytes() and not np.may_share_memory(got, x)
