@@ -13,10 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from reference.numpy_ops import activation, derivative
-from registry import as_float_array, get, round_to
+from reference.numpy_ops import derivative
+from registry import as_float_array, evaluate, get, round_to
 
-SLOPE_BLOCK_ELEMENTS = 1 << 14  # f' values per call: 128 KiB of float64, in cache for the kernel's passes
+SLOPE_BLOCK_ELEMENTS = 1 << 15  # f' values per call: 256 KiB of float64, in cache for the kernel's passes
 PRODUCT_BLOCK_ELEMENTS = 1 << 16  # factors times inputs multiplied per accumulate call
 FEW_INPUTS = 64  # up to this many inputs the factors are multiplied a block at a time
 MANTISSA_RUN = 512  # mantissas in [0.5, 1) multiplied between renormalisations: |m| >= 2^-513 stays normal
@@ -47,17 +47,26 @@ def forward(name: str, x: object, W: object, b: object, dtype=None, **params: fl
     """Pre-activations z_1..z_n for each input, rounded to the working dtype at every layer, stacked:
     shape (n, *x.shape). One array for all layers: each z is written in place (no temporary a layer),
     and a block of layers is a view for f' (no copy)."""
+    spec = get(name)
     xin = as_float_array(x)
     dtype = np.dtype(dtype or xin.dtype).type
     W, b = _weights(W, b, dtype)
     a = round_to(xin, dtype)
     zs = np.empty((W.size, *a.shape), dtype=a.dtype)
+    _layers(spec, spec.bind(**params), a, W, b, zs)
+    return zs
+
+
+def _layers(spec, bound: dict[str, float], a: np.ndarray, W: np.ndarray, b: np.ndarray, zs: np.ndarray) -> np.ndarray:
+    """z_i = W_i a + b_i written into zs[i] and a = f(z_i), layer by layer, in a's dtype; returns the
+    last a. The registry's kernel is called through evaluate() directly: the name's lookup and the
+    parameters' check are done once, not once a layer."""
     with np.errstate(over="ignore"):  # past the dtype's range z is +-inf, as IEEE rounds it
         for z, w, c in zip(zs, W, b):
             np.multiply(a, w, out=z)
             z += c
-            a = activation(name, z, **params)
-    return zs
+            a = evaluate(spec.numpy_f, spec.limits_f, z, bound)
+    return a
 
 
 def _prefix_factors(name: str, x: object, W: object, b: object, dtype, **params: float):
@@ -65,28 +74,28 @@ def _prefix_factors(name: str, x: object, W: object, b: object, dtype, **params:
     dy/dW1, lazily, in the order backprop multiplies them: f'(z_n), W_n, f'(z_{n-1}), ..., W_2,
     f'(z_1), x (each a scalar weight or an array per input). One forward pass serves every n: the
     depth-n chain's pre-activations are the first n of the deeper one's."""
-    get(name).bind(**params)
+    spec = get(name)
+    bound = spec.bind(**params)
     xin = round_to(as_float_array(x), np.dtype(dtype or as_float_array(x).dtype).type)
-    W_, _ = _weights(W, b, xin.dtype.type)
-    zs = forward(name, xin, W, b, dtype=xin.dtype.type, **params)
-    # f'(z_i), each computed once for every prefix that needs it, a block of layers per call: f' is
-    # elementwise, so a block gives each layer's values bit for bit, without a call's overhead per layer
-    # (at depth 10^4 with one input, 4 s of calls against 0.01 s stacked).
+    W_, b_ = _weights(W, b, xin.dtype.type)
+    # The forward pass of forward(), with f'(z_i) taken a block of layers at a time as soon as the
+    # block is made, while its z are still in cache: f' is elementwise, so a block gives each layer's
+    # values bit for bit, without a call's overhead per layer (at depth 10^4 with one input, 4 s of
+    # calls against 0.01 s stacked), and only a block of z is ever kept.
     block = max(1, SLOPE_BLOCK_ELEMENTS // max(1, xin.size))
-    slopes: dict[int, np.ndarray] = {}
-
-    def slope(i: int) -> np.ndarray:
-        if i not in slopes:
-            start = i - i % block
-            stacked = derivative(name, zs[start : start + block], **params)
-            slopes.update(zip(range(start, start + len(stacked)), stacked))
-        return slopes[i]
+    zs = np.empty((min(block, W_.size), *xin.shape), dtype=xin.dtype)
+    slopes: list[np.ndarray] = []
+    a = xin
+    for start in range(0, W_.size, block):
+        stop = min(start + block, W_.size)
+        a = _layers(spec, bound, a, W_[start:stop], b_[start:stop], zs)
+        slopes.extend(evaluate(spec.numpy_df, spec.limits_df, zs[: stop - start], bound))
 
     def factors(n: int):
-        yield slope(n - 1)
+        yield slopes[n - 1]
         for i in range(n - 1, 0, -1):
             yield W_[i]
-            yield slope(i - 1)
+            yield slopes[i - 1]
         yield xin
 
     return xin, factors
@@ -134,11 +143,12 @@ def _product(xin: np.ndarray, factors) -> ChainGradient:
 
     frexp splits each factor exactly, the exponents add exactly as integers and the mantissas (in
     [0.5, 1) in magnitude) multiply with a relative rounding of 2^-53 each, so no product underflows:
-    m is renormalised (exactly, by frexp) every MANTISSA_RUN factors, before it could leave float64's
-    normal range. Rounding does not depend on where m is renormalised (scaling by 2^k moves no bit),
-    so the block and the loop below agree bit for bit. One frexp pass a factor replaces the sign, abs
-    and log passes a sum of logs would take. log_abs = log|m| + e ln 2, and where m 2^e is a normal
-    float64, exactly np.log of it.
+    m is renormalised (exactly, by frexp) every MANTISSA_RUN factors in the block route, and wherever
+    its bounds call for it in the loop's (_multiply_in_place), before it could leave float64's normal
+    range. Rounding does not depend on where m is renormalised (scaling by 2^k moves no bit), so the
+    block and the loop below agree bit for bit. A frexp pass a factor (or, in the loop, the factor
+    multiplied in as it is) replaces the sign, abs and log passes a sum of logs would take.
+    log_abs = log|m| + e ln 2, and where m 2^e is a normal float64, exactly np.log of it.
 
     For a few inputs, a block of factors at a time: ufunc.accumulate steps along its axis in order,
     each step rounded, so it multiplies as the loop over the factors does, bit for bit, without the
@@ -151,23 +161,7 @@ def _product(xin: np.ndarray, factors) -> ChainGradient:
     exponent = exponent.astype(np.int64)
     with np.errstate(over="ignore"):  # past the dtype's range value is inf, as IEEE rounds it
         if value.size > FEW_INPUTS:
-            factor_mant = np.empty(value.shape)
-            factor_exp = np.empty(value.shape, dtype=np.intc)
-            weights_exp = 0  # a scalar weight's exponent is the same for every input: added once
-            for k, fac in enumerate(factors, 1):
-                value *= fac
-                if np.ndim(fac) == 0:
-                    w_mant, w_exp = math.frexp(float(fac))
-                    mant *= w_mant
-                    weights_exp += w_exp
-                else:
-                    np.frexp(fac, out=(factor_mant, factor_exp))
-                    mant *= factor_mant
-                    exponent += factor_exp
-                if k % MANTISSA_RUN == 0:
-                    np.frexp(mant, out=(mant, factor_exp))
-                    exponent += factor_exp
-            exponent += weights_exp
+            exponent = _multiply_in_place(value, mant, exponent, factors)
         else:
             rows = max(1, min(MANTISSA_RUN, PRODUCT_BLOCK_ELEMENTS // max(1, value.size)))
             while block := list(itertools.islice(factors, rows)):
@@ -183,6 +177,66 @@ def _product(xin: np.ndarray, factors) -> ChainGradient:
                 mant, renormalised = np.frexp(mant)
                 exponent += renormalised
     return ChainGradient(value, np.sign(mant), _log_magnitude(mant, exponent)[()])  # [()]: one input, a scalar
+
+
+# |m| is kept within 2^+-MANTISSA_RANGE between renormalisations, far inside float64's normal range
+# (2^-1022 to 2^1024), and a factor goes in as it is when its magnitudes lie within 2^+-FACTOR_RANGE:
+# less than MANTISSA_RANGE, so that a renormalised m (in [1/2, 1)) takes any such factor.
+MANTISSA_RANGE = 900
+FACTOR_RANGE = 400
+
+
+def _multiply_in_place(value: np.ndarray, mant: np.ndarray, exponent: np.ndarray, factors) -> np.ndarray:
+    """The loop of _product for many inputs: value *= factor and mant *= factor in place; returns the
+    exponent. A factor whose magnitudes lie within 2^+-FACTOR_RANGE multiplies m as it is, with no frexp
+    pass: bounds on log2 |m| (from each factor's least and greatest magnitude, a reduction each) tell
+    when m must be renormalised first, so every partial product stays normal and is rounded as the
+    mantissas' product would be, bit for bit (a power of two moves no bit). Any other factor (0,
+    subnormal, huge, inf or NaN among its values) goes in split by frexp, exactly. A scalar weight's
+    exponent is the same for every input: added once, at the end."""
+    factor_mant = np.empty(value.shape)
+    factor_exp = np.empty(value.shape, dtype=np.intc)
+    weights_exp = 0
+    low, high = -1, 0  # 2^low <= |m| < 2^high wherever m is finite and not 0 (m came from frexp)
+    for fac in factors:
+        value *= fac
+        if np.ndim(fac) == 0:
+            w_mant, w_exp = math.frexp(float(fac))
+            mant *= w_mant
+            weights_exp += w_exp
+            low -= 1
+        else:
+            smallest, largest = _magnitude_range(fac)
+            if math.ldexp(1.0, -FACTOR_RANGE) <= smallest and largest <= math.ldexp(1.0, FACTOR_RANGE):
+                k_low, k_high = math.frexp(smallest)[1] - 1, math.frexp(largest)[1]
+                if low + k_low < -MANTISSA_RANGE or high + k_high > MANTISSA_RANGE:
+                    np.frexp(mant, out=(mant, factor_exp))
+                    exponent += factor_exp
+                    low, high = -1, 0
+                mant *= fac
+                low, high = low + k_low, high + k_high
+            else:
+                np.frexp(fac, out=(factor_mant, factor_exp))
+                mant *= factor_mant
+                exponent += factor_exp
+                low -= 1
+        if low < -MANTISSA_RANGE:
+            np.frexp(mant, out=(mant, factor_exp))
+            exponent += factor_exp
+            low, high = -1, 0
+    exponent += weights_exp
+    return exponent
+
+
+def _magnitude_range(fac: np.ndarray) -> tuple[float, float]:
+    """(least, greatest) of |fac| (NaN if fac holds a NaN) from its minimum and maximum, with an abs
+    pass only where its signs are mixed."""
+    lo, hi = float(fac.min()), float(fac.max())
+    if lo >= 0.0:
+        return lo, hi
+    if hi <= 0.0:
+        return -hi, -lo
+    return float(np.abs(fac).min()), max(-lo, hi)
 
 
 def _log_magnitude(mant: np.ndarray, exponent: np.ndarray) -> np.ndarray:

@@ -292,3 +292,86 @@ def test_every_chain_route_follows_the_activations_parameters():
     assert numeric.value[0] == pytest.approx(float(grad), rel=1e-14)
     logs = reference.log_gradient_by_depth("elu", x, W, b, alpha=alpha)
     assert logs[-1] == pytest.approx(float(mpmath.log(abs(grad))), rel=1e-14)
+
+
+def _mantissa_product_step_by_step(first: np.ndarray, factors: list) -> tuple[np.ndarray, np.ndarray]:
+    """m 2^e of the factors' product, each factor split by frexp and m renormalised after every step:
+    the plainest exact route, for the loop's bounds-driven renormalisation to be held against."""
+    mant, exponent = np.frexp(np.asarray(first, dtype=np.float64))
+    exponent = exponent.astype(np.int64)
+    for fac in factors:
+        f_mant, f_exp = np.frexp(np.asarray(fac, dtype=np.float64))
+        mant = mant * f_mant
+        mant, more = np.frexp(mant)
+        exponent = exponent + f_exp + more
+    return mant, exponent
+
+
+def _random_factors(rng, n: int, depth: int, dtype, mode: str) -> list:
+    """factor, weight, factor, ... for the loop's test. "mixed": factors of any binade within the loop's
+    range, one in five anywhere in the dtype's range with zeros among its values (the first five inputs'); weights
+    of any size.
+    "halving": factors of magnitude just above 1/2 and weights 2^k / 2, so that |m| halves at every
+    step and the bounds are exact: only renormalisations keep m normal. "split": the same with a zero
+    in every factor, which sends each through frexp."""
+    info = np.finfo(dtype)
+    signs = lambda: rng.choice([-1.0, 1.0], n)  # noqa: E731
+    factors: list = []
+    for _ in range(depth):
+        if mode == "mixed":
+            special = rng.random() < 0.2
+            limit = info.maxexp - 8 if special else min(info.maxexp - 8, _loop().FACTOR_RANGE - 8)
+            fac = rng.uniform(0.5, 2.0, n) * signs() * 2.0 ** int(rng.integers(-limit, limit))
+            fac[: 5 if special else 0] = 0.0  # zeros in the first few inputs' factors only: the rest stay live
+            weight = float(rng.choice([1e-200, 1e200, rng.normal(0, 2), rng.normal(0, 1e-5)]))
+        else:
+            fac = rng.uniform(0.5, 0.51, n) * signs()
+            fac[0] = 0.0 if mode == "split" else fac[0]
+            weight = float(rng.choice([-0.5, 0.5]) * 2.0 ** int(rng.integers(-20, 21)))
+        factors += [fac.astype(dtype), weight]
+    return factors
+
+
+def _loop():
+    from reference import chain
+
+    return chain
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_the_loops_mantissa_product_is_the_frexp_split_products_bit_for_bit(dtype):
+    """chain._multiply_in_place multiplies a factor in as it is while bounds on |m| allow, and
+    renormalises only when they call for it: its m 2^e equals the product split by frexp and
+    renormalised at every step, bit for bit, wherever m is finite and not 0 (elsewhere the exponent
+    means nothing: log_abs is -inf or NaN), and value is the working dtype's step-by-step product.
+    Factors of every scale the dtype holds, with zeros, subnormals, +-inf and NaN among them, weights
+    of every size and now and then 0 or -0.0, and chains that halve |m| at every step for 700 layers
+    (m leaves the normal range unless renormalised in time), with and without frexp's route."""
+    chain = _loop()
+    rng = np.random.default_rng(23)
+    info = np.finfo(dtype)
+    for trial in range(24):
+        mode = ("mixed", "halving", "mixed", "split")[trial % 4]
+        n = int(rng.integers(chain.FEW_INPUTS + 1, 200))
+        depth = 700 if mode != "mixed" else int(rng.integers(1, 700))
+        factors = _random_factors(rng, n, depth, dtype, mode)
+        if mode == "mixed":
+            special = [np.nan, np.inf, -np.inf, info.smallest_subnormal] + [1.5] * (n - 4)
+            factors[int(rng.integers(0, len(factors)))] = np.array(special, dtype=dtype)
+            if trial % 3 == 0:  # a zero weight (of either sign) in the last tenth: every m is 0 after it
+                factors[-1 - 2 * int(rng.integers(0, depth // 10 + 1))] = float(rng.choice([0.0, -0.0]))
+        first = rng.normal(0, 1, n).astype(dtype)
+        value = first.copy()
+        mant, exponent = np.frexp(first.astype(np.float64))
+        with np.errstate(all="ignore"):
+            exponent = chain._multiply_in_place(value, mant, exponent.astype(np.int64), iter(factors))
+            want_mant, want_exp = _mantissa_product_step_by_step(first, factors)
+            want_value = first.copy()
+            for fac in factors:
+                want_value *= fac
+        got_mant, more = np.frexp(mant)
+        live = np.isfinite(want_mant) & (want_mant != 0)
+        assert live.mean() > 0.5 or trial % 3 == 0, trial  # most m are compared, not 0 or NaN
+        assert value.tobytes() == want_value.tobytes(), trial
+        assert got_mant.tobytes() == want_mant.tobytes(), (trial, mode)
+        assert np.array_equal((exponent + more)[live], want_exp[live]), trial
