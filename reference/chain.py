@@ -189,15 +189,16 @@ FACTOR_RANGE = 400
 def _multiply_in_place(value: np.ndarray, mant: np.ndarray, exponent: np.ndarray, factors) -> np.ndarray:
     """The loop of _product for many inputs: value *= factor and mant *= factor in place; returns the
     exponent. A factor whose magnitudes lie within 2^+-FACTOR_RANGE multiplies m as it is, with no frexp
-    pass: bounds on log2 |m| (from each factor's least and greatest magnitude, a reduction each) tell
-    when m must be renormalised first, so every partial product stays normal and is rounded as the
-    mantissas' product would be, bit for bit (a power of two moves no bit). Any other factor (0,
-    subnormal, huge, inf or NaN among its values) goes in split by frexp, exactly. A scalar weight's
-    exponent is the same for every input: added once, at the end."""
+    pass: bounds on log2 |m| (from the least and greatest magnitude of the factor or of the block of
+    layers it is a row of) tell when m must be renormalised first, so every partial product stays
+    normal and is rounded as the mantissas' product would be, bit for bit (a power of two moves no
+    bit). Any other factor (0, subnormal, huge, inf or NaN among its values) goes in split by frexp,
+    exactly. A scalar weight's exponent is the same for every input: added once, at the end."""
     factor_mant = np.empty(value.shape)
     factor_exp = np.empty(value.shape, dtype=np.intc)
     weights_exp = 0
     low, high = -1, 0  # 2^low <= |m| < 2^high wherever m is finite and not 0 (m came from frexp)
+    ranges: dict[int, tuple[np.ndarray, tuple[float, float]]] = {}
     for fac in factors:
         value *= fac
         if np.ndim(fac) == 0:
@@ -206,7 +207,7 @@ def _multiply_in_place(value: np.ndarray, mant: np.ndarray, exponent: np.ndarray
             weights_exp += w_exp
             low -= 1
         else:
-            smallest, largest = _magnitude_range(fac)
+            smallest, largest = _magnitude_range(fac, ranges)
             if math.ldexp(1.0, -FACTOR_RANGE) <= smallest and largest <= math.ldexp(1.0, FACTOR_RANGE):
                 k_low, k_high = math.frexp(smallest)[1] - 1, math.frexp(largest)[1]
                 if low + k_low < -MANTISSA_RANGE or high + k_high > MANTISSA_RANGE:
@@ -228,15 +229,26 @@ def _multiply_in_place(value: np.ndarray, mant: np.ndarray, exponent: np.ndarray
     return exponent
 
 
-def _magnitude_range(fac: np.ndarray) -> tuple[float, float]:
-    """(least, greatest) of |fac| (NaN if fac holds a NaN) from its minimum and maximum, with an abs
-    pass only where its signs are mixed."""
-    lo, hi = float(fac.min()), float(fac.max())
+def _magnitude_range(fac: np.ndarray, ranges: dict) -> tuple[float, float]:
+    """Bounds on |fac|, NaN if it holds a NaN: its least and greatest magnitude, or those of the array
+    it is a view of, if that is at most a few times its size (the chain's f' come as rows of a block
+    of layers: one reduction a block, not a row, and a block's range holds each row's). ``ranges``
+    keeps each such array's, with the array, so that its id is not reused."""
+    whole = fac.base if isinstance(fac.base, np.ndarray) and fac.base.size <= 4 * fac.size else fac
+    if id(whole) not in ranges:
+        ranges[id(whole)] = (whole, _least_and_greatest_magnitude(whole))
+    return ranges[id(whole)][1]
+
+
+def _least_and_greatest_magnitude(a: np.ndarray) -> tuple[float, float]:
+    """(least, greatest) of |a| (NaN if a holds a NaN) from its minimum and maximum, with an abs pass
+    only where its signs are mixed."""
+    lo, hi = float(a.min()), float(a.max())
     if lo >= 0.0:
         return lo, hi
     if hi <= 0.0:
         return -hi, -lo
-    return float(np.abs(fac).min()), max(-lo, hi)
+    return float(np.abs(a).min()), max(-lo, hi)
 
 
 def _log_magnitude(mant: np.ndarray, exponent: np.ndarray) -> np.ndarray:

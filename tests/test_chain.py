@@ -346,7 +346,8 @@ def test_the_loops_mantissa_product_is_the_frexp_split_products_bit_for_bit(dtyp
     means nothing: log_abs is -inf or NaN), and value is the working dtype's step-by-step product.
     Factors of every scale the dtype holds, with zeros, subnormals, +-inf and NaN among them, weights
     of every size and now and then 0 or -0.0, and chains that halve |m| at every step for 700 layers
-    (m leaves the normal range unless renormalised in time), with and without frexp's route."""
+    (m leaves the normal range unless renormalised in time), with and without frexp's route; each
+    factor an array of its own or a row of a block (whose range then bounds the row's)."""
     chain = _loop()
     rng = np.random.default_rng(23)
     info = np.finfo(dtype)
@@ -360,6 +361,10 @@ def test_the_loops_mantissa_product_is_the_frexp_split_products_bit_for_bit(dtyp
             factors[int(rng.integers(0, len(factors)))] = np.array(special, dtype=dtype)
             if trial % 3 == 0:  # a zero weight (of either sign) in the last tenth: every m is 0 after it
                 factors[-1 - 2 * int(rng.integers(0, depth // 10 + 1))] = float(rng.choice([0.0, -0.0]))
+        if trial % 2 == 0:  # as the chain hands them over: rows of blocks of three layers' factors
+            arrays = [f for f in factors if np.ndim(f)]
+            rows = [row for i in range(0, len(arrays), 3) for row in np.stack(arrays[i : i + 3])]
+            factors = [rows.pop(0) if np.ndim(f) else f for f in factors]
         first = rng.normal(0, 1, n).astype(dtype)
         value = first.copy()
         mant, exponent = np.frexp(first.astype(np.float64))
