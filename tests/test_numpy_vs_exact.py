@@ -35,7 +35,7 @@ def allowed_error(name, fn, dtype, at, exact, params):
         slope = theory.exact_derivative(name, at, ROUTES[fn][2] + 1, **params)
         budget += float(mpmath.ldexp(cond * abs(at * slope), -nmant - k))  # eps = 2^-nmant
     # smallest subnormal = 2^(minexp - nmant)
-    return budget + math.ldexp(tolerances.SUBNORMAL.get(dtype, 0.0) * abs(at), minexp - nmant - k)
+    return budget + math.ldexp(tolerances.SUBNORMAL.get((name, fn, dtype), 0.0) * abs(at), minexp - nmant - k)
 
 
 def check_against_exact(name, fn, xs, params):

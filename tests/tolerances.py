@@ -12,7 +12,8 @@ machine epsilon and tiny its smallest subnormal.
   applies only on condition_region(name, fn): the stretch around each root of g where g's
   condition number is at least 1, computed with mpmath.
 - subnormal: where an intermediate is subnormal and the kernel multiplies it by x
-  (gelu at x < -37), the result carries |x| subnormal spacings of absolute error.
+  (gelu at x < -37, float64), the result carries |x| subnormal spacings of absolute error;
+  only there: every other kernel forms its tails from normal intermediates.
 """
 
 from functools import cache
@@ -24,7 +25,7 @@ import theory
 
 ULPS = {np.float16: 0.51, np.float32: 0.51, np.float64: 4.0}
 COND = {("silu", "df"): 1.0, ("gelu", "df"): 1.0, ("gelu_tanh", "df"): 1.0, ("mish", "df"): 1.0}
-SUBNORMAL = {np.float64: 1.0}
+SUBNORMAL = {("gelu", "f", np.float64): 1.0, ("gelu", "df", np.float64): 1.0}
 
 # torch autograd vs the NumPy derivative: |torch - numpy| <= k * eps * max(1, |x|, |f'(x)|).
 # torch's formulas (s (1 + x (1 - s)) for silu', alpha e^x for elu') carry absolute errors of a
@@ -126,7 +127,7 @@ def chain_subnormal_atol(values) -> float:
     return CHAIN_ATOL_SUBNORMALS * len(values) * scale * 2.0**-1074
 
 
-def subnormal_factor_log_error(z, fprime_z) -> float:
+def subnormal_factor_log_error(name, z, fprime_z) -> float:
     """Error in log|f'(z)| when the exact factor f'(z) rounds to a subnormal float64: the NumPy
     derivative's absolute budget there (ULPS spacings plus SUBNORMAL |z| spacings, as above) over
     |f'(z)|. 0 for a factor that is normal or exactly 0; inf once the budget reaches |f'(z)|, or
@@ -136,7 +137,8 @@ def subnormal_factor_log_error(z, fprime_z) -> float:
         return 0.0
     if rounded == 0:
         return float("inf")
-    relative = (ULPS[np.float64] + SUBNORMAL[np.float64] * max(1.0, abs(float(z)))) * 2.0**-1074 / rounded
+    subnormal = SUBNORMAL.get((name, "df", np.float64), 0.0)
+    relative = (ULPS[np.float64] + subnormal * max(1.0, abs(float(z)))) * 2.0**-1074 / rounded
     return float(-mpmath.log(1 - relative)) if relative < 1 else float("inf")
 
 
