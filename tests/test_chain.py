@@ -315,7 +315,10 @@ def _random_factors(rng, n: int, depth: int, dtype, mode: str) -> list:
     of any size.
     "halving": factors of magnitude just above 1/2 and weights 2^k / 2, so that |m| halves at every
     step and the bounds are exact: only renormalisations keep m normal. "split": the same with a zero
-    in every factor, which sends each through frexp."""
+    in every factor, which sends each through frexp. "dip" and "peak": factors just above 1/2 for the
+    first half and just below 2 for the second (or the other way round), weights of magnitude 1, so
+    that the float product leaves the normal range in the middle (losing digits as a subnormal, or
+    turning inf) and, exactly, comes back."""
     info = np.finfo(dtype)
     signs = lambda: rng.choice([-1.0, 1.0], n)  # noqa: E731
     factors: list = []
@@ -326,6 +329,10 @@ def _random_factors(rng, n: int, depth: int, dtype, mode: str) -> list:
             fac = rng.uniform(0.5, 2.0, n) * signs() * 2.0 ** int(rng.integers(-limit, limit))
             fac[: 5 if special else 0] = 0.0  # zeros in the first few inputs' factors only: the rest stay live
             weight = float(rng.choice([1e-200, 1e200, rng.normal(0, 2), rng.normal(0, 1e-5)]))
+        elif mode in ("dip", "peak"):  # magnitudes within 2^-12 of 1/2 or of 2: the bounds are tight
+            small = (len(factors) < depth) == (mode == "dip")
+            fac = (rng.uniform(0.5, 0.5 + 2.0**-12, n) if small else rng.uniform(2.0 - 2.0**-11, 2.0, n)) * signs()
+            weight = float(rng.choice([-1.0, 1.0]))
         else:
             fac = rng.uniform(0.5, 0.51, n) * signs()
             fac[0] = 0.0 if mode == "split" else fac[0]
@@ -347,16 +354,19 @@ def test_the_loops_mantissa_product_is_the_frexp_split_products_bit_for_bit(dtyp
     renormalised at every step, bit for bit, wherever m is finite and not 0 (elsewhere the exponent
     means nothing: log_abs is -inf or NaN), and value is the working dtype's step-by-step product.
     Factors of every scale the dtype holds, with zeros, subnormals, +-inf and NaN among them, weights
-    of every size and now and then 0 or -0.0, and chains that halve |m| at every step for 700 layers
-    (m leaves the normal range unless renormalised in time), with and without frexp's route; each
+    of every size and now and then 0 or -0.0, chains that halve |m| at every step for 700 layers
+    (m leaves the normal range unless renormalised in time), with and without frexp's route, and
+    chains whose float product leaves the normal range and comes back (value keeps the digits a
+    subnormal lost, or stays inf, while m is exact throughout); each
     factor an array of its own or a row of a block (whose range then bounds the row's)."""
     chain = _loop()
     rng = np.random.default_rng(23)
     info = np.finfo(dtype)
     for trial in range(24):
-        mode = ("mixed", "halving", "mixed", "split")[trial % 4]
+        mode = ("mixed", "halving", "mixed", "split", "dip", "peak")[trial % 6]
         n = int(rng.integers(chain.FEW_INPUTS + 1, 200))
-        depth = 700 if mode != "mixed" else int(rng.integers(1, 700))
+        depth = {"mixed": int(rng.integers(1, 700)), "dip": 2 * (-info.minexp + 40), "peak": 2 * (info.maxexp + 40)}
+        depth = depth.get(mode, 700)
         factors = _random_factors(rng, n, depth, dtype, mode)
         if mode == "mixed":
             special = [np.nan, np.inf, -np.inf, info.smallest_subnormal] + [1.5] * (n - 4)
@@ -368,6 +378,8 @@ def test_the_loops_mantissa_product_is_the_frexp_split_products_bit_for_bit(dtyp
             rows = [row for i in range(0, len(arrays), 3) for row in np.stack(arrays[i : i + 3])]
             factors = [rows.pop(0) if np.ndim(f) else f for f in factors]
         first = rng.normal(0, 1, n).astype(dtype)
+        if mode in ("dip", "peak"):  # every input near 1, so that all leave the normal range together
+            first = (rng.uniform(1.0, 1.0 + 2.0**-12, n) * rng.choice([-1.0, 1.0], n)).astype(dtype)
         value = first.copy()
         mant, exponent = np.frexp(first.astype(np.float64))
         with np.errstate(all="ignore"):
