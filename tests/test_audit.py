@@ -112,16 +112,17 @@ def test_the_worst_confirmed_error_of_a_region_is_its_largest_with_the_nearer_to
     ulps (None) and points on the region's upper end are outside it."""
     from types import SimpleNamespace
 
-    found = SimpleNamespace(confirmed={-0.5: 3.0, 0.25: 3.0, 0.75: 1.0, 1.0: 9.0, -2.0: None, 30.0: 2.0})
-    assert audit.worst_confirmed(found, 0.0, 1.0) == (0.25, 3.0)
-    assert audit.worst_confirmed(found, 1.0, 20.0) == (1.0, 9.0)
+    found = SimpleNamespace(confirmed={-0.5: 3.25, 0.25: 3.25, 0.75: 1.0, 1.0: 9.8765, -2.0: None, 30.0: 2.4567})
+    assert audit.worst_confirmed(found, 0.0, 1.0) == (0.25, 3.25)
+    assert audit.worst_confirmed(found, 1.0, 20.0) == (1.0, 9.8765)
     assert audit.worst_confirmed(found, 2.0, 20.0) is None
-    assert audit.worst_confirmed(found) == (1.0, 9.0)
-    # The summary row names the worst point by its x, with its ulps beside, and each region's worst.
+    assert audit.worst_confirmed(found) == (1.0, 9.8765)
+    # The summary row names the worst point by its x, with its ulps beside (to three decimals), and
+    # each region's worst.
     found.__dict__.update(name="relu", dtype="float64", framework="torch", zero_intervals=[], zero_runs=0, nonfinite=[])
     row = audit.summarize(found)
-    assert (row["worst_x"], row["worst_ulps"]) == (1.0, 9.0)
-    assert [row[label] for label, _, _ in audit.REGIONS] == [3.0, 9.0, 2.0]
+    assert (row["worst_x"], row["worst_ulps"]) == (1.0, 9.877)
+    assert [row[label] for label, _, _ in audit.REGIONS] == [3.25, 9.877, 2.457]
 
 
 def fake_framework(monkeypatch, zero_on, nonfinite_at=()):
@@ -129,7 +130,8 @@ def fake_framework(monkeypatch, zero_on, nonfinite_at=()):
     the points nonfinite_at, and 1 elsewhere (f' = 1)."""
 
     def values(name, xs, dtype, library):
-        assert library == "torch", library  # every caller below audits torch: the name must reach here
+        # every caller below audits torch's sigmoid: the name and the library must reach here
+        assert (name, library) == ("sigmoid", "torch"), (name, library)
         xs = np.asarray(xs, dtype=np.float64)
         out = np.ones_like(xs)
         for lo, hi in zero_on:

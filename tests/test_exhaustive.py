@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from reference import audit, exhaustive
+from reference import audit, exhaustive, floatscan
 
 pytestmark = pytest.mark.instrument
 CASE = ("sigmoid", "torch", "float16")  # wrongly zero on an interval, worst error in the thousands of ulps
@@ -29,6 +29,21 @@ def test_one_chunk_and_sixteen_chunks_agree_with_the_audit_sweep():
     assert whole["wrongly_zero"] == pieces["wrongly_zero"] == expected["wrongly_zero"] != []
     assert whole["worst_x"] == pieces["worst_x"] == expected["worst_x"]
     assert whole["worst_ulps"] == pieces["worst_ulps"] > 1000
+
+
+def test_a_chunk_with_no_point_to_screen_says_so_in_the_same_fields():
+    """A chunk whose floats are all left out (relu's kink at 0, the chunk one float wide) has no worst
+    point: its fields are there, empty, for merge to read."""
+    key = int(floatscan.key_of(0.0, np.dtype("float16")))
+    assert exhaustive.run_chunk("relu", "torch", "float16", index=key, chunk_bits=0) == {
+        "index": key,
+        "points": 0,
+        "worst_ulps": None,
+        "worst_x": None,
+        "zero": [],
+        "nonfinite": 0,
+        "nan_or_inf_for_finite_x": [],
+    }
 
 
 def chunk(index: int, zero: list, worst: float | None = None, nonfinite: list | None = None) -> dict:

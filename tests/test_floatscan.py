@@ -39,6 +39,19 @@ def test_a_monotone_predicate_gives_its_exact_edge_and_coverage():
     assert narrow.edge == 1.0 + 200 * 2.0**-52 and narrow.exhaustive and narrow.checked == 601
 
 
+def test_a_bracket_is_scanned_whole_up_to_exhaustive_floats_and_no_further(monkeypatch):
+    """EXHAUSTIVE counts the bracket's floats, both ends included: 601 floats are scanned whole at a
+    limit of 601, and at 600 only the window around the edge and the spread are."""
+    lo, hi, edge = 1.0, 1.0 + 600 * 2.0**-52, 1.0 + 200 * 2.0**-52
+    for limit, whole in ((601, True), (600, False)):
+        monkeypatch.setattr(floatscan, "EXHAUSTIVE", limit)
+        found = float_threshold(lambda v: v >= edge, lo, hi, np.float64, window=8, spread=16)
+        assert found.edge == edge and found.exhaustive is whole
+        # Not whole: the 17 floats within 8 of the edge, and the spread's (which collapse to a few here:
+        # linspace over keys near 2^62 rounds them to float64's spacing there).
+        assert found.checked == 601 if whole else 17 <= found.checked < 601
+
+
 @pytest.mark.parametrize("dtype", (np.float16, np.float32, np.float64))
 def test_a_predicate_that_changes_twice_is_not_given_a_threshold(dtype):
     # true on [1, 2) and from 3 on: bisection from (0, 4) alone would report one edge; the error names

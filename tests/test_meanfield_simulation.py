@@ -55,6 +55,9 @@ def test_the_forward_pass_and_its_second_moments_agree_with_numpy(name):
     x0 = x0 / np.sqrt((x0**2).mean()) * np.sqrt(2.5)  # the input's second moment is q0
     expected = [float((z**2).mean()) for z in numpy_forward(name, x0, Ws, bs)]
     np.testing.assert_allclose(q, expected, rtol=1e-12)
+    # Unless told otherwise the input's second moment is 1 (L01 starts there).
+    unit = [float((z**2).mean()) for z in numpy_forward(name, x0 / np.sqrt(2.5), Ws, bs)]
+    np.testing.assert_allclose(sim.second_moment_by_layer(name, WIDTH, DEPTH, 1.5, 0.2, SEED), unit, rtol=1e-12)
 
 
 @pytest.mark.parametrize("name", ["tanh", "relu"])
