@@ -6,7 +6,7 @@ import numpy as np
 import sympy as sp
 import torch.nn.functional as F
 
-from registry.numeric import DEEP_TAIL, TAIL_UNSCALE, cache_blocked, tail_exp, where_positive
+from registry.numeric import cache_blocked, where_positive, with_deep_tail
 from registry.spec import Activation, Param
 
 # Klambauer et al. (2017), as printed in the paper and used by torch.nn.SELU.
@@ -23,14 +23,11 @@ def _elu_slope(x, below, above):
     """above where x > 0, else below e^x: the derivative of an elu scaled to slope ``above``.
 
     Below DEEP_TAIL e^x is subnormal, or nearly so, and keeps only a few digits, which a factor below
-    of up to 1e3 would scale into hundreds of the result's spacings: there below e^x is formed from
-    tail_exp (e^{x + 64}, normal), scaled back last."""
+    of up to 1e3 would scale into hundreds of the result's spacings: there below e^x is formed scaled
+    (registry.numeric.with_deep_tail)."""
     slope = np.exp(np.minimum(x, 0.0))
     slope *= below
-    if x.min(initial=0.0) < DEEP_TAIL:  # one reduction; the masked route only where it is needed
-        deep = x < DEEP_TAIL
-        slope[deep] = (tail_exp(x[deep]) * below) * TAIL_UNSCALE
-    return where_positive(x, above, slope)
+    return where_positive(x, above, with_deep_tail(slope, x, lambda xd: below))
 
 
 def numpy_df(x, alpha):

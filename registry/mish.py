@@ -10,21 +10,19 @@ import sympy as sp
 import torch.nn.functional as F
 
 from registry.numeric import (
-    DEEP_TAIL,
-    TAIL_UNSCALE,
     blend,
     cache_blocked,
     dd_div,
     dd_mul,
     exp_minus_abs,
     step,
-    tail_exp,
     two_sum,
+    with_deep_tail,
 )
 from registry.spec import Activation
 
-# Below -700, t = e^x (1 + O(e^x)) is subnormal or nearly so: there the products are formed with
-# registry.numeric.tail_exp, scaled.
+# Below -700, t = e^x (1 + O(e^x)) is subnormal or nearly so: there the products are formed scaled
+# (registry.numeric.with_deep_tail).
 
 
 def _tanh_softplus(x):
@@ -45,10 +43,7 @@ def _tanh_softplus(x):
 
 def numpy_f(x):
     t = _tanh_softplus(x)
-    out = x * t[0] + x * t[1]
-    deep = x < DEEP_TAIL
-    out[deep] = (x[deep] * tail_exp(x[deep])) * TAIL_UNSCALE
-    return out
+    return with_deep_tail(x * t[0] + x * t[1], x, lambda xd: xd)
 
 
 def numpy_df(x):
@@ -67,7 +62,7 @@ def numpy_df(x):
     tenth of the cost): measured against mpmath, at most 2.9 ulps outside the root's condition region
     on 2.7e5 points of [-760, 40] and of the tails to 1e3 (the double-double form: 1.5 on 5.5e4 others).
     Nothing overflows: x is multiplied only by numbers at most 2, and by at most 1 where |x| > 745.
-    Below DEEP_TAIL E is subnormal: there f' = e^x (1 + x), formed from tail_exp."""
+    Below DEEP_TAIL E is subnormal: there f' = e^x (1 + x), formed scaled (with_deep_tail)."""
     e = exp_minus_abs(x)
     e2 = e * e
     s = e + e2  # E (1 + E)
@@ -102,10 +97,7 @@ def numpy_df(x):
     near /= big_v
     near += 0.5
     out = blend(step(x, 0.0, np.greater_equal), pos, blend(step(x, -0.5, np.less), far, near))
-    if x.min(initial=0.0) < DEEP_TAIL:  # one reduction; the masked route only where it is needed
-        deep = x < DEEP_TAIL
-        out[deep] = (tail_exp(x[deep]) * (1.0 + x[deep])) * TAIL_UNSCALE
-    return out
+    return with_deep_tail(out, x, lambda xd: 1.0 + xd)
 
 
 SPEC = Activation(

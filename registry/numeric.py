@@ -226,6 +226,17 @@ def tail_exp(z: np.ndarray) -> np.ndarray:
     return np.exp(z + TAIL_SCALE)
 
 
+def with_deep_tail(out: np.ndarray, x: np.ndarray, factor) -> np.ndarray:
+    """out, with factor(x) e^x in place of its values where x < DEEP_TAIL, formed as
+    (factor(x) e^{x + 64}) e^{-64} (tail_exp), so that no subnormal e^x is ever multiplied. One
+    reduction decides whether any x is that deep; the masked route runs only then."""
+    if x.min(initial=0.0) < DEEP_TAIL:
+        deep = x < DEEP_TAIL
+        xd = x[deep]
+        out[deep] = (factor(xd) * tail_exp(xd)) * TAIL_UNSCALE
+    return out
+
+
 def two_product(a: np.ndarray, b: float) -> tuple[np.ndarray, np.ndarray]:
     """(p, e) with p = fl(a b) and p + e = a b exactly (Dekker; Veltkamp split, no FMA needed).
 

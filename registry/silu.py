@@ -4,33 +4,21 @@ import numpy as np
 import sympy as sp
 import torch.nn.functional as F
 
-from registry.numeric import DEEP_TAIL, TAIL_UNSCALE, cache_blocked, logistic, logistic_parts, tail_exp
+from registry.numeric import cache_blocked, logistic, logistic_parts, with_deep_tail
 from registry.spec import Activation
 
-
-def _deep(x, mask, factor):
-    """factor(x) sigma(x) on x[mask] (x < -700, where 1 + e^x rounds to 1 and sigma(x) = e^x), formed
-    scaled (registry.numeric.tail_exp) so that no subnormal is ever multiplied; three roundings."""
-    xd = x[mask]
-    return (factor(xd) * tail_exp(xd)) * TAIL_UNSCALE
+# Below -700, 1 + e^x rounds to 1 and sigma(x) = e^x, subnormal or nearly so: x sigma(x) would
+# magnify its rounding |x|-fold, so there both are formed scaled (registry.numeric.with_deep_tail).
 
 
 def numpy_f(x):
-    # Below -708 sigma(x) is subnormal, and x * sigma(x) would magnify its rounding |x|-fold;
-    # there the product is formed scaled up (_deep).
-    out = x * logistic(x)
-    deep = x < DEEP_TAIL
-    out[deep] = _deep(x, deep, lambda xd: xd)
-    return out
+    return with_deep_tail(x * logistic(x), x, lambda xd: xd)
 
 
 def numpy_df(x):
     s, s_neg, _ = logistic_parts(x)
-    out = s * (1.0 + x * s_neg)
     # On x < -700, 1 - sigma(x) is 1 in float64 and x sigma^2 < 10^-600: f' = sigma(x)(1 + x).
-    deep = x < DEEP_TAIL
-    out[deep] = _deep(x, deep, lambda xd: 1.0 + xd)
-    return out
+    return with_deep_tail(s * (1.0 + x * s_neg), x, lambda xd: 1.0 + xd)
 
 
 SPEC = Activation(
