@@ -82,8 +82,9 @@ class CacheBlocked:
     (kernels are elementwise), but each pass of a kernel of many passes, and evaluate's own widening,
     finiteness check and rounding, read and write cache rather than memory (2e6 points: mish' 705
     to 275 ms, tanh' 6.6 to 5.1 ms). A kernel of one pass gains nothing and pays the copy into the
-    result (relu' 1.1 to 1.5 ms), so only kernels of several passes are wrapped. Called directly, it
-    is the kernel. nonfinite_safe: the kernel itself gives the limits at +-inf and NaN at NaN, raising
+    result (relu' 1.1 to 1.5 ms), so only kernels of several passes are wrapped, or of one that writes
+    its result itself (writes_out: np.tanh). Called directly, it is the kernel. nonfinite_safe: the
+    kernel itself gives the limits at +-inf and NaN at NaN, raising
     no floating-point flag, so evaluate() skips its finiteness check (a read of every element).
     writes_out: the kernel's last pass writes a float64 block straight into the result, which saves
     the block's copy (2e6 points: hardtanh' 2.1 to 1.8 ms)."""
@@ -102,22 +103,6 @@ def cache_blocked(kernel, nonfinite_safe: bool = False, writes_out: bool = False
     """kernel, marked for evaluate() to run a cache-sized block at a time (CacheBlocked); writes_out:
     the kernel takes out= (a float64 array of x's shape, not x) and returns it, filled."""
     return CacheBlocked(kernel, nonfinite_safe, writes_out)
-
-
-class NonfiniteSafe:
-    """A kernel of one pass that gives the limits at +-inf and NaN at NaN itself, raising no
-    floating-point flag (np.tanh): evaluate() runs it on the whole array and skips its finiteness
-    check, a read of every element and, on a short array, a few microseconds a call (the deep chain
-    calls f once a layer). Called directly, it is the kernel."""
-
-    nonfinite_safe = True
-
-    def __init__(self, kernel) -> None:
-        self.kernel = kernel
-        functools.update_wrapper(self, kernel)
-
-    def __call__(self, x: np.ndarray, **params: float) -> np.ndarray:
-        return self.kernel(x, **params)
 
 
 SMALL = 64  # arrays up to this size are checked element by element (a deep chain of a few inputs)

@@ -4,8 +4,13 @@ import numpy as np
 import sympy as sp
 import torch
 
-from registry.numeric import NonfiniteSafe, cache_blocked
+from registry.numeric import cache_blocked
 from registry.spec import Activation
+
+
+def numpy_f(x, out=None):
+    """tanh(x) by np.tanh: +-1 at +-inf and NaN at NaN, with no floating-point flag."""
+    return np.tanh(x, out=out)
 
 
 def numpy_df(x, out=None):
@@ -28,7 +33,7 @@ SPEC = Activation(
     name="tanh",
     formula=r"\tanh(x) = \frac{e^{x} - e^{-x}}{e^{x} + e^{-x}}",
     sympy_expr=lambda x: sp.tanh(x),
-    numpy_f=NonfiniteSafe(np.tanh),
+    numpy_f=cache_blocked(numpy_f, nonfinite_safe=True, writes_out=True),
     numpy_df=cache_blocked(numpy_df, nonfinite_safe=True, writes_out=True),
     torch_f=torch.tanh,
     torch_inplace=torch.tanh_,

@@ -114,19 +114,3 @@ def test_a_writes_out_kernel_fills_the_result_itself_only_where_nothing_is_left_
         assert handed[0].size == CACHE_BLOCK and handed[1][0] == got[CACHE_BLOCK]
     else:
         assert handed == [None, None, None]
-
-
-def test_a_nonfinite_safe_one_pass_kernel_gets_the_whole_array_infinities_and_all():
-    """NonfiniteSafe (np.tanh's wrapper): not cut into blocks, not checked, its values kept as given."""
-    from registry.numeric import NonfiniteSafe
-
-    seen = []
-
-    def kernel(x):
-        seen.append(x.copy())
-        return np.tanh(x)
-
-    x = np.concatenate([np.linspace(-3.0, 3.0, 2 * CACHE_BLOCK + 5), [np.inf, -np.inf, np.nan]])
-    got = evaluate(NonfiniteSafe(kernel), lambda: (-1.0, 1.0), x, {})
-    assert len(seen) == 1 and seen[0].tobytes() == x.tobytes()
-    assert got.tobytes() == np.tanh(x).tobytes() and not np.may_share_memory(got, x)
