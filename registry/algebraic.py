@@ -65,10 +65,9 @@ def squareplus_df(x, b):
     fall the same way, above the float64 budget of 4, which no measurement has come near. Measured
     against mpmath: 3.1 ulps at worst on 2e5 points with x^2/b in [0.09, 10^4] and b from 1e-6 to
     1e6, where sqrt(x^2 + b) to half an ulp by double-doubles and two more quotients measured 3.5, at
-    eight times the cost. On x >= 0, 1 - g
-    is at least 1/2 and g at most 1/2, so the subtraction adds one rounding and no cancellation.
-    Past |x| = _SQUARE_IS_A_FLOAT (x^2 would overflow), b is under x^2's rounding: g = ((b/4)/|x|)/|x|,
-    two quotients that never overflow."""
+    eight times the cost. On x >= 0, 1 - g is at least 1/2 and g at most 1/2, so the subtraction adds
+    one rounding and no cancellation. Past |x| = _SQUARE_IS_A_FLOAT (x^2 would overflow), b is under
+    x^2's rounding: g = ((b/4)/|x|)/|x|, two quotients that never overflow."""
     a = np.abs(x)
     far = np.max(a, initial=0.0) >= _SQUARE_IS_A_FLOAT  # one reduction; the masked route only when needed
     near = np.minimum(a, _SQUARE_IS_A_FLOAT) if far else a
