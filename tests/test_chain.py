@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 import reference
 import theory
+from reference.chain import FACTOR_RANGE, FEW_INPUTS, _multiply_in_place
 from registry import ACTIVATIONS
 from tests import tolerances
 from tests.strategies import ACTIVATION_NAMES, TORCH_NAMES
@@ -311,21 +312,20 @@ def _mantissa_product_step_by_step(first: np.ndarray, factors: list) -> tuple[np
 
 def _random_factors(rng, n: int, depth: int, dtype, mode: str) -> list:
     """factor, weight, factor, ... for the loop's test. "mixed": factors of any binade within the loop's
-    range, one in five anywhere in the dtype's range with zeros among its values (the first five inputs'); weights
-    of any size.
-    "halving": factors of magnitude just above 1/2 and weights 2^k / 2, so that |m| halves at every
-    step and the bounds are exact: only renormalisations keep m normal. "split": the same with a zero
-    in every factor, which sends each through frexp. "dip" and "peak": factors just above 1/2 for the
-    first half and just below 2 for the second (or the other way round), weights of magnitude 1, so
-    that the float product leaves the normal range in the middle (losing digits as a subnormal, or
-    turning inf) and, exactly, comes back."""
+    range, one in five anywhere in the dtype's range with zeros among its values (the first five
+    inputs'); weights of any size. "halving": factors of magnitude just above 1/2 and weights 2^k / 2,
+    so that |m| halves at every step and the bounds are exact: only renormalisations keep m normal.
+    "split": the same with a zero in every factor, which sends each through frexp. "dip" and "peak":
+    factors just above 1/2 for the first half and just below 2 for the second (or the other way
+    round), weights of magnitude 1, so that the float product leaves the normal range in the middle
+    (losing digits as a subnormal, or turning inf) and, exactly, comes back."""
     info = np.finfo(dtype)
     signs = lambda: rng.choice([-1.0, 1.0], n)  # noqa: E731
     factors: list = []
     for _ in range(depth):
         if mode == "mixed":
             special = rng.random() < 0.2
-            limit = info.maxexp - 8 if special else min(info.maxexp - 8, _loop().FACTOR_RANGE - 8)
+            limit = info.maxexp - 8 if special else min(info.maxexp - 8, FACTOR_RANGE - 8)
             fac = rng.uniform(0.5, 2.0, n) * signs() * 2.0 ** int(rng.integers(-limit, limit))
             fac[: 5 if special else 0] = 0.0  # zeros in the first few inputs' factors only: the rest stay live
             weight = float(rng.choice([1e-200, 1e200, rng.normal(0, 2), rng.normal(0, 1e-5)]))
@@ -341,12 +341,6 @@ def _random_factors(rng, n: int, depth: int, dtype, mode: str) -> list:
     return factors
 
 
-def _loop():
-    from reference import chain
-
-    return chain
-
-
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
 def test_the_loops_mantissa_product_is_the_frexp_split_products_bit_for_bit(dtype):
     """chain._multiply_in_place multiplies a factor in as it is while bounds on |m| allow, and
@@ -359,12 +353,11 @@ def test_the_loops_mantissa_product_is_the_frexp_split_products_bit_for_bit(dtyp
     chains whose float product leaves the normal range and comes back (value keeps the digits a
     subnormal lost, or stays inf, while m is exact throughout); each
     factor an array of its own or a row of a block (whose range then bounds the row's)."""
-    chain = _loop()
     rng = np.random.default_rng(23)
     info = np.finfo(dtype)
     for trial in range(24):
         mode = ("mixed", "halving", "mixed", "split", "dip", "peak")[trial % 6]
-        n = int(rng.integers(chain.FEW_INPUTS + 1, 200))
+        n = int(rng.integers(FEW_INPUTS + 1, 200))
         depth = {"mixed": int(rng.integers(1, 700)), "dip": 2 * (-info.minexp + 40), "peak": 2 * (info.maxexp + 40)}
         depth = depth.get(mode, 700)
         factors = _random_factors(rng, n, depth, dtype, mode)
@@ -383,7 +376,7 @@ def test_the_loops_mantissa_product_is_the_frexp_split_products_bit_for_bit(dtyp
         value = first.copy()
         mant, exponent = np.frexp(first.astype(np.float64))
         with np.errstate(all="ignore"):
-            exponent = chain._multiply_in_place(value, mant, exponent.astype(np.int64), iter(factors))
+            exponent = _multiply_in_place(value, mant, exponent.astype(np.int64), iter(factors))
             want_mant, want_exp = _mantissa_product_step_by_step(first, factors)
             want_value = first.copy()
             for fac in factors:
