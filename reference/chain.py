@@ -241,14 +241,32 @@ def _magnitude_range(fac: np.ndarray, ranges: dict) -> tuple[float, float]:
 
 
 def _least_and_greatest_magnitude(a: np.ndarray) -> tuple[float, float]:
-    """(least, greatest) of |a| (NaN if a holds a NaN) from its minimum and maximum, with an abs pass
-    only where its signs are mixed."""
+    """(least, greatest) of |a| over its entries that are not 0 (the greatest NaN if a holds a NaN; the
+    least 0 if no entry is finite and not 0) from its minimum and maximum, with an abs pass only where
+    its signs are mixed. A 0 needs no bound: it makes m 0, exactly, whichever way it is multiplied in
+    (relu' is half 0s)."""
     lo, hi = float(a.min()), float(a.max())
-    if lo >= 0.0:
+    if lo > 0.0:
         return lo, hi
-    if hi <= 0.0:
+    if hi < 0.0:
         return -hi, -lo
-    return float(np.abs(a).min()), max(-lo, hi)
+    if lo >= 0.0:
+        return _least_nonzero(a), hi
+    if hi <= 0.0:
+        return _least_nonzero(np.negative(a)), -lo
+    magnitudes = np.abs(a)
+    return _least_nonzero(magnitudes), max(-lo, hi)
+
+
+def _least_nonzero(nonnegative: np.ndarray) -> float:
+    """The least entry of an array of floats >= 0 that is not 0, or 0 if there is none. Such floats
+    order as their bits do, and bits - 1 wraps +0 (and moves -0.0) above every finite float's: one
+    subtraction and one minimum, where a masked minimum measures 40 times slower."""
+    bits = np.dtype(f"u{nonnegative.dtype.itemsize}")
+    least = int(np.subtract(nonnegative.view(bits), bits.type(1)).min()) + 1
+    if least >= int(np.array(np.inf, dtype=nonnegative.dtype).view(bits)):  # no finite entry but 0
+        return 0.0
+    return float(np.array(least, dtype=bits).view(nonnegative.dtype))
 
 
 def _log_magnitude(mant: np.ndarray, exponent: np.ndarray) -> np.ndarray:

@@ -6,7 +6,7 @@ import numpy as np
 import sympy as sp
 import torch.nn.functional as F
 
-from registry.numeric import cache_blocked, where_positive, with_deep_tail
+from registry.numeric import cache_blocked, step, where_positive, with_deep_tail
 from registry.spec import Activation, Param
 
 # Klambauer et al. (2017), as printed in the paper and used by torch.nn.SELU.
@@ -14,9 +14,27 @@ SELU_ALPHA = "1.6732632423543772848170429916717"
 SELU_SCALE = "1.0507009873554804934193349852946"
 
 
+def _elu_value(x, below, above):
+    """above x [x > 0] + below expm1(x [x <= 0]): an elu scaled to slope ``above``, with no masked select.
+
+    Each piece is exact where it is not wanted: a product with 0 is a zero, expm1(+0) = +0, and a sum
+    with a zero keeps the other term (signed zeros as np.where gives them: -0.0 at -0.0). expm1 sees x
+    clamped to x <= 0, where it cannot overflow, and x is multiplied by the step before the scale, so
+    no overflow can meet a 0."""
+    above_part = step(x)
+    below_part = np.subtract(1.0, above_part)
+    below_part *= x
+    np.expm1(below_part, out=below_part)
+    below_part *= below
+    above_part *= x
+    if above != 1.0:
+        above_part *= above
+    above_part += below_part
+    return above_part
+
+
 def numpy_f(x, alpha):
-    # expm1 of x clamped to x <= 0 (with -0.0 kept): the positive side would overflow in the branch np.where discards.
-    return np.where(x > 0, x, alpha * np.expm1(np.where(x > 0, 0.0, x)))
+    return _elu_value(x, alpha, 1.0)
 
 
 def _elu_slope(x, below, above):
@@ -62,7 +80,7 @@ _LA = float(Decimal(SELU_SCALE) * Decimal(SELU_ALPHA))
 def selu_f(x):
     # lambda01 * x exceeds the float64 range only where the exact value does too: inf is right.
     with np.errstate(over="ignore"):
-        return np.where(x > 0, _L * x, numpy_f(x, _LA))
+        return _elu_value(x, _LA, _L)
 
 
 def selu_df(x):

@@ -56,8 +56,13 @@ RELU6 = Activation(
 
 
 def hardsigmoid_f(x):
-    # (x + 3)/6, not x/6 + 1/2: near the root -3, x + 3 is exact (Sterbenz) where x/6 + 1/2 cancels.
-    return np.where(x <= -3.0, 0.0, np.where(x < 3.0, (x + 3.0) / 6.0, 1.0))
+    """(clip(x, -3, 3) + 3) / 6: 0 and 1 exactly outside [-3, 3], no masked select.
+
+    (x + 3)/6, not x/6 + 1/2: near the root -3, x + 3 is exact (Sterbenz) where x/6 + 1/2 cancels."""
+    out = np.clip(x, -3.0, 3.0)
+    out += 3.0
+    out /= 6.0
+    return out
 
 
 HARDSIGMOID = Activation(

@@ -10,7 +10,11 @@ from registry.spec import Activation, Param
 
 
 def numpy_f(x, slope):
-    return np.where(x > 0, x, x * slope)
+    """max(x, a x): x for x > 0 and a x below, as 0 <= a < 1 makes a x the greater only there (rounding
+    keeps |fl(a x)| <= |x|, and where the two are equal, signed zeros included, they are the same
+    bits). Two plain passes, where a masked select on mixed signs costs about ten."""
+    scaled = np.multiply(x, slope)
+    return np.maximum(x, scaled, out=scaled)
 
 
 def numpy_df(x, slope):

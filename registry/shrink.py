@@ -11,18 +11,41 @@ import numpy as np
 import sympy as sp
 import torch.nn.functional as F
 
-from registry.numeric import cache_blocked, step
+from registry.numeric import blend, cache_blocked, step
 from registry.spec import Activation
 
 LAMBDA = 0.5
 THRESHOLD, VALUE = 1.0, 0.0
 _HALF = sp.Rational(1, 2)
 
+
+def _select_above(a, at, x):
+    """x where a > at, else +0.0 (VALUE, threshold's, is 0 too): x [a > at] + 0 in three plain passes,
+    the + 0 turning the -0.0 of a negative x times 0 into +0.0, as np.where(a > at, x, 0.0) gives it;
+    x + 0 is x. A masked select costs four times as much where the mask is a coin toss."""
+    out = step(a, at)
+    out *= x
+    out += 0.0
+    return out
+
+
+def softshrink_f(x):
+    """sign(x) max(|x| - 1/2, 0) + 0, by copysign, with no masked select; the + 0 turns the -0.0 of a
+    small negative x into torch's +0.0. |x| - 1/2 is exact on [1/2, 1] (Sterbenz), where the result
+    is small."""
+    out = np.abs(x)
+    out -= LAMBDA
+    np.maximum(out, 0.0, out=out)
+    np.copysign(out, x, out=out)
+    out += 0.0
+    return out
+
+
 HARDSHRINK = Activation(
     name="hardshrink",
     formula=r"\mathrm{hardshrink}(x) = \begin{cases} x & |x| > \tfrac12 \\ 0 & |x| \le \tfrac12 \end{cases}",
     sympy_expr=lambda x: sp.Piecewise((x, x < -_HALF), (0, x <= _HALF), (x, True)),
-    numpy_f=cache_blocked(lambda x: np.where(np.abs(x) > LAMBDA, x, 0.0)),
+    numpy_f=cache_blocked(lambda x: _select_above(np.abs(x), LAMBDA, x)),
     numpy_df=cache_blocked(lambda x: step(np.abs(x), LAMBDA)),
     torch_f=lambda t: F.hardshrink(t, LAMBDA),
     limits_f=lambda: (-np.inf, np.inf),
@@ -34,8 +57,7 @@ SOFTSHRINK = Activation(
     name="softshrink",
     formula=r"\mathrm{softshrink}(x) = \mathrm{sign}(x) \max(|x| - \tfrac12, 0)",
     sympy_expr=lambda x: sp.Piecewise((x + _HALF, x < -_HALF), (0, x <= _HALF), (x - _HALF, True)),
-    # |x| - 1/2 is exact on [1/2, 1] (Sterbenz), where the result is small.
-    numpy_f=cache_blocked(lambda x: np.where(np.abs(x) > LAMBDA, np.sign(x) * (np.abs(x) - LAMBDA), 0.0)),
+    numpy_f=cache_blocked(softshrink_f),
     numpy_df=cache_blocked(lambda x: step(np.abs(x), LAMBDA)),
     torch_f=lambda t: F.softshrink(t, LAMBDA),
     limits_f=lambda: (-np.inf, np.inf),
@@ -48,7 +70,7 @@ THRESHOLD_SPEC = Activation(
     name="threshold",
     formula=r"\mathrm{threshold}(x) = \begin{cases} x & x > 1 \\ 0 & x \le 1 \end{cases}",
     sympy_expr=lambda x: sp.Piecewise((0, x <= 1), (x, True)),
-    numpy_f=lambda x: np.where(x > THRESHOLD, x, VALUE),
+    numpy_f=lambda x: _select_above(x, THRESHOLD, x),
     numpy_df=lambda x: step(x, THRESHOLD),
     torch_f=lambda t: F.threshold(t, THRESHOLD, VALUE),
     torch_inplace=lambda t: F.threshold_(t, THRESHOLD, VALUE),
@@ -78,12 +100,15 @@ def tanhshrink_f(x):
     (a - 1) + 2/(e^{2a} + 1), a sum of two positive terms, beyond; odd in x."""
     a = np.abs(x)
     s = np.minimum(a, _SERIES_BELOW) ** 2  # the series is used below 1 only
-    series = np.zeros_like(a)
-    for c in _COTH_SERIES:
-        series = series * s + c
-    small = np.tanh(a) * (series * s)
+    series = np.full_like(a, _COTH_SERIES[0])  # Horner in place: no array made a term
+    for c in _COTH_SERIES[1:]:
+        series *= s
+        series += c
+    series *= s
+    small = np.tanh(a) * series
     large = (a - 1.0) + 2.0 / (np.expm1(2.0 * np.minimum(a, _EXP_CAP)) + 2.0)
-    return np.copysign(np.where(a < _SERIES_BELOW, small, large), x)
+    # blend, not a masked select: both pieces are finite everywhere, and copysign sets the sign of a 0.
+    return np.copysign(blend(step(a, _SERIES_BELOW, np.less), small, large), x)
 
 
 TANHSHRINK = Activation(

@@ -46,12 +46,18 @@ def _scaled(x, beta):
 def numpy_f(x, beta):
     z, dz = _scaled(x, beta)
     e = exp_minus_abs(z)
-    e = e - e * (np.sign(z) * dz)  # e^{-|z + dz|} = e^{-|z|} (1 - sign(z) dz) to first order
-    out = np.maximum(x, 0.0) + np.log1p(e) / beta
+    if not _scales_exactly(beta):  # where it does, dz = 0 and e is already e^{-|z + dz|}
+        e -= e * (np.sign(z) * dz)  # e^{-|z + dz|} = e^{-|z|} (1 - sign(z) dz) to first order
+    out = np.log1p(e, out=e)
+    if beta != 1.0:
+        out /= beta
+    out += np.maximum(x, 0.0)
     # Below z = -700, log1p(e^z) = e^z is subnormal or nearly so, and a beta < 1 would scale its
-    # rounding up into a normal result: formed scaled there (registry.numeric.tail_exp).
-    deep = z < DEEP_TAIL
-    out[deep] = ((tail_exp(z[deep]) * (1.0 + dz[deep])) / beta) * TAIL_UNSCALE
+    # rounding up into a normal result: formed scaled there (registry.numeric.tail_exp). One
+    # reduction decides whether any z is that deep.
+    if z.min(initial=0.0) < DEEP_TAIL:
+        deep = z < DEEP_TAIL
+        out[deep] = ((tail_exp(z[deep]) * (1.0 + dz[deep])) / beta) * TAIL_UNSCALE
     return out
 
 
