@@ -12,7 +12,7 @@ def softsign_df(x):
     # 1/(1 + |x|), squared: (1 + |x|)^2 would overflow from |x| ~ 1e154 on, where the exact value
     # is still a (subnormal) float.
     r = 1.0 / (1.0 + np.abs(x))
-    return r * r
+    return np.square(r, out=r)
 
 
 SOFTSIGN = Activation(
@@ -71,7 +71,7 @@ def squareplus_df(x, b):
     a = np.abs(x)
     far = np.max(a, initial=0.0) >= _SQUARE_IS_A_FLOAT  # one reduction; the masked route only when needed
     near = np.minimum(a, _SQUARE_IS_A_FLOAT) if far else a
-    t = near * near
+    t = np.square(near)
     t += b
     g = np.sqrt(t)
     g *= near

@@ -64,14 +64,14 @@ def numpy_df(x):
     Nothing overflows: x is multiplied only by numbers at most 2, and by at most 1 where |x| > 745.
     Below DEEP_TAIL E is subnormal: there f' = e^x (1 + x), formed scaled (with_deep_tail)."""
     e = exp_minus_abs(x)
-    e2 = e * e
+    e2 = np.square(e)
     s = e + e2  # E (1 + E)
     h = s + 0.5
     pos = e + 1.0
     pos *= x
     pos -= h
     pos *= e2
-    h *= h
+    np.square(h, out=h)
     pos /= h
     pos += 1.0
     v = e2 * 0.5

@@ -15,7 +15,7 @@ def numpy_df(x):
     # exact value never exceeds 1/4, so capping there only removes rounding error.
     e = exp_minus_abs(x)
     denominator = e + 1.0
-    denominator *= denominator
+    np.square(denominator, out=denominator)
     e /= denominator
     return np.minimum(e, 0.25, out=e)
 

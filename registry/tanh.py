@@ -23,7 +23,7 @@ def numpy_df(x, out=None):
         e *= -2.0
     np.exp(e, out=e)
     denominator = e + 1.0
-    denominator *= denominator
+    np.square(denominator, out=denominator)  # the unary loop: twice a product of two operands' speed
     e *= 4.0
     e /= denominator
     return np.clip(e, 0.0, 1.0, out=e)  # e >= 0 already: clip's two-sided loop is the faster minimum
