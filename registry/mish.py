@@ -12,38 +12,54 @@ import torch.nn.functional as F
 from registry.numeric import (
     blend,
     cache_blocked,
-    dd_div,
-    dd_mul,
     exp_minus_abs,
     step,
-    two_sum,
     with_deep_tail,
 )
 from registry.spec import Activation
 
-# Below -700, t = e^x (1 + O(e^x)) is subnormal or nearly so: there the products are formed scaled
-# (registry.numeric.with_deep_tail).
-
-
-def _tanh_softplus(x):
-    """t = tanh(softplus(x)) as a double-double, so that mish(x) = x t is one rounding from x (hi + lo)."""
-    e = exp_minus_abs(x)
-    zero = np.zeros_like(e)
-    # x >= 0: t = (1 + 2E) / (1 + 2E + 2E^2)
-    e1 = dd_mul(e, zero, *two_sum(1.0, e))  # E (1 + E)
-    d_hi, d_lo = two_sum(1.0, 2.0 * e1[0])
-    t_pos = dd_div(*two_sum(1.0, 2.0 * e), d_hi, d_lo + 2.0 * e1[1])
-    # x < 0: w = E (E + 2),  t = w / (w + 2)
-    w = dd_mul(e, zero, *two_sum(e, 2.0))
-    w2_hi, w2_lo = two_sum(w[0], 2.0)
-    t_neg = dd_div(*w, w2_hi, w2_lo + w[1])
-    positive = step(x, 0.0, np.greater_equal)
-    return tuple(blend(positive.copy(), p, n) for p, n in zip(t_pos, t_neg))
-
 
 def numpy_f(x):
-    t = _tanh_softplus(x)
-    return with_deep_tail(x * t[0] + x * t[1], x, lambda xd: xd)
+    """mish(x) = x t with t = tanh(softplus(x)) and E = e^{-|x|}, one formula for t a stretch, each
+    with little cancellation (at most 2/5 subtracted from 1 on either side; in between, w >= 1.16):
+
+    x >= 0:          t = 1 - 2 E^2 / (1 + 2 (E + E^2));
+    -3/4 <= x < 0:   t = w / (w + 2),  w = 3 + u (u + 4) with u = e^x - 1 = expm1(x): t is near 3/5
+                     there, and u, not E, carries x's small size exactly;
+    x < -3/4:        t = E (1 - E (1 + E) / ((1 + E)^2 + 1)),  t ~ E as x -> -inf.
+
+    Plain float64, against a double-double t before (at about a fifth of the cost): measured
+    against mpmath, at most 2.61 ulps on 9.1e5 points over every stretch and the tails, within the
+    budget of 4 (the double-double form: about 2.0). Nothing overflows: E <= 1, |u| < 1, and x
+    is multiplied only by t <= 1. Below DEEP_TAIL t = E is subnormal or nearly so: there f = x e^x,
+    formed scaled (with_deep_tail)."""
+    e = exp_minus_abs(x)
+    e2 = np.square(e)
+    # x >= 0
+    positive = e + e2
+    positive *= 2.0
+    positive += 1.0
+    np.divide(e2, positive, out=positive)
+    positive *= 2.0
+    np.subtract(1.0, positive, out=positive)
+    # -3/4 <= x < 0
+    u = np.expm1(np.minimum(x, 0.0))
+    near = u + 4.0
+    near *= u
+    near += 3.0
+    t_near = near + 2.0
+    np.divide(near, t_near, out=t_near)
+    # x < -3/4
+    one_e = e + 1.0
+    far = np.square(one_e)
+    far += 1.0
+    one_e *= e
+    np.divide(one_e, far, out=far)
+    np.subtract(1.0, far, out=far)
+    far *= e
+    t = blend(step(x, 0.0, np.greater_equal), positive, blend(step(x, -0.75, np.less), far, t_near))
+    t *= x
+    return with_deep_tail(t, x, lambda xd: xd)
 
 
 def numpy_df(x):

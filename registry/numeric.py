@@ -258,13 +258,6 @@ def dd_mul(a_hi, a_lo, b_hi, b_lo) -> tuple[np.ndarray, np.ndarray]:
     return p, e + (a_hi * b_lo + a_lo * b_hi)
 
 
-def dd_div(a_hi, a_lo, b_hi, b_lo) -> tuple[np.ndarray, np.ndarray]:
-    """(a_hi + a_lo) / (b_hi + b_lo) as hi + lo: the quotient and its remainder, corrected once."""
-    q = a_hi / b_hi
-    p, e = two_product(q, b_hi)
-    return q, (((a_hi - p) - e) + a_lo - q * b_lo) / b_hi
-
-
 def logistic_dd(z: np.ndarray, dz: np.ndarray) -> tuple[np.ndarray, ...]:
     """sigma(z + dz) and sigma(-z - dz) as (hi, lo) pairs, for |dz| << 1 (dz enters to first order).
     Every step after the exponential is error-free or corrected, so each is within about half an ulp

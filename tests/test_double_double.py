@@ -1,5 +1,5 @@
 """The registry's error-free transformations and double-double arithmetic (registry/numeric.py), against
-exact rational arithmetic: two_sum, two_product and two_square exact, dd_mul and dd_div within 2^-100 relative,
+exact rational arithmetic: two_sum, two_product and two_square exact, dd_mul within 2^-100 relative,
 over magnitudes from 2^-300 to 2^300 (inside two_product's stated range) and either sign."""
 
 from fractions import Fraction
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from registry.numeric import dd_div, dd_mul, two_product, two_square, two_sum
+from registry.numeric import dd_mul, two_product, two_square, two_sum
 
 pytestmark = pytest.mark.instrument
 
@@ -50,13 +50,10 @@ def test_two_square_is_exact_and_is_two_product_of_a_with_itself(a):
 
 
 @given(double_doubles(), double_doubles())
-def test_dd_mul_and_dd_div_are_within_two_to_the_minus_100(a, b):
+def test_dd_mul_is_within_two_to_the_minus_100(a, b):
     product = exact(*dd_mul(*map(np.float64, a + b)))
     truth = exact(*a) * exact(*b)
     assert abs(product - truth) <= DD_RELATIVE * abs(truth)
-    quotient = exact(*dd_div(*map(np.float64, a + b)))
-    truth = exact(*a) / exact(*b)
-    assert abs(quotient - truth) <= DD_RELATIVE * abs(truth)
 
 
 def test_squareplus_root_is_within_half_an_ulp():
