@@ -21,8 +21,9 @@ _HALF = sp.Rational(1, 2)
 
 def _select_above(a, at, x):
     """x where a > at, else +0.0 (VALUE, threshold's, is 0 too): x [a > at] + 0 in three plain passes,
-    the + 0 turning the -0.0 of a negative x times 0 into +0.0, as np.where(a > at, x, 0.0) gives it;
-    x + 0 is x. A masked select costs four times as much where the mask is a coin toss."""
+    the + 0 turning the -0.0 of a negative x times 0 into +0.0, as np.where(a > at, x, 0.0) gives it
+    (tests/test_kinks_and_special_cases.py); x + 0 is x. A masked select costs four times as much
+    where the mask is a coin toss."""
     out = step(a, at)
     out *= x
     out += 0.0
@@ -31,8 +32,9 @@ def _select_above(a, at, x):
 
 def softshrink_f(x):
     """sign(x) max(|x| - 1/2, 0) + 0, by copysign, with no masked select; the + 0 turns the -0.0 of a
-    small negative x into torch's +0.0. |x| - 1/2 is exact on [1/2, 1] (Sterbenz), where the result
-    is small."""
+    small negative x into +0.0, the registry's zero on every shrink's dead stretch (torch's softshrink
+    gives -0.0 there: the same value). |x| - 1/2 is exact on [1/2, 1] (Sterbenz), where the result is
+    small."""
     out = np.abs(x)
     out -= LAMBDA
     np.maximum(out, 0.0, out=out)

@@ -315,7 +315,10 @@ def _random_factors(rng, n: int, depth: int, dtype, mode: str) -> list:
     range, one in five anywhere in the dtype's range with zeros among its values (the first five
     inputs'); weights of any size. "halving": factors of magnitude just above 1/2 and weights 2^k / 2,
     so that |m| halves at every step and the bounds are exact: only renormalisations keep m normal.
-    "split": the same with a zero in every factor, which sends each through frexp. "dip" and "peak":
+    "split": the same with a zero in every factor, which goes in as it is. "sparse": factors with 0s
+    (the first five inputs') beside magnitudes 2^-40 (2^-10 in float16) and, at five inputs, about 1,
+    all positive, all negative or mixed, weights 1: the bounds must come from the least magnitude that
+    is not 0, or m leaves the normal range between renormalisations. "dip" and "peak":
     factors just above 1/2 for the first half and just below 2 for the second (or the other way
     round), weights of magnitude 1, so that the float product leaves the normal range in the middle
     (losing digits as a subnormal, or turning inf) and, exactly, comes back."""
@@ -329,6 +332,13 @@ def _random_factors(rng, n: int, depth: int, dtype, mode: str) -> list:
             fac = rng.uniform(0.5, 2.0, n) * signs() * 2.0 ** int(rng.integers(-limit, limit))
             fac[: 5 if special else 0] = 0.0  # zeros in the first few inputs' factors only: the rest stay live
             weight = float(rng.choice([1e-200, 1e200, rng.normal(0, 2), rng.normal(0, 1e-5)]))
+        elif mode == "sparse":
+            spread = min(40, info.nmant)  # binades: float16's 10-bit mantissa holds 2^-10 .. 1 as normals
+            fac = rng.uniform(0.5, 1.0, n) * 2.0**-spread  # most inputs lose `spread` binades a step
+            fac[rng.integers(5, n, 5)] = rng.uniform(0.5, 1.0, 5)  # the greatest: a bound from it is far off
+            fac *= rng.choice([1.0, -1.0]) if rng.random() < 2 / 3 else signs()
+            fac[:5] = 0.0
+            weight = 1.0
         elif mode in ("dip", "peak"):  # magnitudes within 2^-12 of 1/2 or of 2: the bounds are tight
             small = (len(factors) < depth) == (mode == "dip")
             fac = (rng.uniform(0.5, 0.5 + 2.0**-12, n) if small else rng.uniform(2.0 - 2.0**-11, 2.0, n)) * signs()
@@ -349,14 +359,15 @@ def test_the_loops_mantissa_product_is_the_frexp_split_products_bit_for_bit(dtyp
     means nothing: log_abs is -inf or NaN), and value is the working dtype's step-by-step product.
     Factors of every scale the dtype holds, with zeros, subnormals, +-inf and NaN among them, weights
     of every size and now and then 0 or -0.0, chains that halve |m| at every step for 700 layers
-    (m leaves the normal range unless renormalised in time), with and without frexp's route, and
+    (m leaves the normal range unless renormalised in time), with and without 0s among them, factors
+    whose 0s sit beside magnitudes 40 binades apart, and
     chains whose float product leaves the normal range and comes back (value keeps the digits a
     subnormal lost, or stays inf, while m is exact throughout); each
     factor an array of its own or a row of a block (whose range then bounds the row's)."""
     rng = np.random.default_rng(23)
     info = np.finfo(dtype)
-    for trial in range(24):
-        mode = ("mixed", "halving", "mixed", "split", "dip", "peak")[trial % 6]
+    for trial in range(28):
+        mode = ("mixed", "halving", "mixed", "split", "dip", "peak", "sparse")[trial % 7]
         n = int(rng.integers(FEW_INPUTS + 1, 200))
         depth = {"mixed": int(rng.integers(1, 700)), "dip": 2 * (-info.minexp + 40), "peak": 2 * (info.maxexp + 40)}
         depth = depth.get(mode, 700)

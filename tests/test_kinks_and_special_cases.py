@@ -111,3 +111,14 @@ def test_selu_is_scaled_elu_with_the_published_constants():
     for piece, _ in diff.args:
         assert abs(float(sp.N(piece.subs(x, -1), 30))) < 1e-15
     assert theory.expression("selu").subs(x, 2) == sp.Rational(SELU_SCALE) * 2
+
+
+@pytest.mark.parametrize("name", ["hardshrink", "softshrink", "threshold"])
+def test_a_shrink_or_threshold_gives_plus_zero_on_its_dead_stretch(name):
+    """Where hardshrink, softshrink and threshold zero their input (|x| <= 1/2; x <= 1), the reference
+    gives +0.0 for either sign of x, in every dtype: the exact value is an unsigned 0, and a product
+    with the step alone would carry x's sign (torch's softshrink gives -0.0 there)."""
+    dead = {"threshold": [-7.5, -0.25, -0.0, 0.0, 0.25, 1.0]}.get(name, [-0.5, -0.25, -1e-300, -0.0, 0.0, 0.5])
+    for dtype in DTYPES:
+        got = reference.activation(name, np.array(dead, dtype=dtype))
+        assert (got == 0).all() and not np.signbit(got).any(), f"{name}({dead}) = {got.tolist()}"

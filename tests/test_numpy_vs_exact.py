@@ -109,6 +109,14 @@ def test_numpy_within_ulp_budget_on_dense_sweep(name, params, fn, dtype):
     check_against_exact(name, fn, xs, params)
 
 
+def test_softplus_deep_tail_at_the_least_beta_keeps_its_digits():
+    """softplus_beta = log1p(e^z) / beta with z = beta x: below z = -700, e^z is subnormal or nearly
+    so, and at beta = 1e-3 (the least the registry takes) dividing it by beta would scale its rounding
+    a thousandfold into a normal result; formed from e^{z + 64} instead, it stays inside the float64
+    budget on the whole stretch z in [-745, -700] and just above it."""
+    check_against_exact("softplus", "f", np.linspace(-745e3, -690e3, 56), {"beta": 1e-3})
+
+
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
 def test_a_kernel_that_returns_its_input_still_gives_a_new_array(dtype):
     """The route's promise to every caller, whatever a kernel does: the result is not the input."""
