@@ -52,11 +52,16 @@ def piece_of(y):
     return np.maximum(piece, 0, out=piece)
 
 
-def by_pieces(rows: np.ndarray, y):
-    """sum_j rows[j][k] u^j by Horner, k the piece of y (read off its bits) and u = y - c_k, for 0 <= y <
-    48 (exact, the two within a factor 2 of each other, but for y < 1/8: registry/gelu_fit.centre_of)."""
+def located(y):
+    """(k, u): the piece k of each y >= 0 (read off its bits) and u = y - c_k, for 0 <= y < 48 (exact,
+    the two within a factor 2 of each other, but for y < 1/8: registry/gelu_fit.centre_of)."""
     piece = piece_of(y)
-    u = y - np.take(_CENTRES, piece, mode="clip")  # pieces are in range: "clip" skips the bounds check
+    return piece, y - np.take(_CENTRES, piece, mode="clip")  # pieces are in range: "clip" skips the bounds check
+
+
+def by_pieces(rows: np.ndarray, y, at=None):
+    """sum_j rows[j][k] u^j by Horner, (k, u) = located(y), or ``at`` where the caller has it."""
+    piece, u = located(y) if at is None else at
     out = np.take(rows[-1], piece, mode="clip")
     for row in rows[-2::-1]:
         out *= u
@@ -64,14 +69,14 @@ def by_pieces(rows: np.ndarray, y):
     return out
 
 
-def erfcx_scaled(y):
+def erfcx_scaled(y, at=None):
     """F(y) = erfcx(y / sqrt 2) = e^{y^2/2} erfc(y / sqrt 2) for 0 <= y <= 40."""
-    return by_pieces(_F_ROWS, y)
+    return by_pieces(_F_ROWS, y, at)
 
 
-def gelu_slope_factor(y):
+def gelu_slope_factor(y, at=None):
     """K(y) = F(y)/2 - y / sqrt(2 pi) for 0 <= y <= 40: gelu'(-y) = e^{-y^2/2} K(y)."""
-    return by_pieces(_K_ROWS, y)
+    return by_pieces(_K_ROWS, y, at)
 
 
 def _reflected(x, at_minus_y):
@@ -82,8 +87,13 @@ def _reflected(x, at_minus_y):
 def normal_cdf(x):
     """Phi(x) = Phi(-|x|) for x < 0 and 1 - Phi(-|x|) for x >= 0; Phi(-|x|) <= 1/2, so 1 - it does not cancel."""
     y = np.minimum(np.abs(x), _CLIP)
-    lower = _gauss(y)
-    lower *= erfcx_scaled(y)
+    return _cdf(x, y, _gauss(y), located(y))
+
+
+def _cdf(x, y, gauss, at):
+    """Phi(x) as normal_cdf gives it, from y = min(|x|, 40), e^{-y^2/2} and located(y)."""
+    lower = gauss.copy()
+    lower *= erfcx_scaled(y, at)
     lower *= 0.5
     return _reflected(x, lower)
 
@@ -93,12 +103,26 @@ def numpy_f(x):
 
 
 def numpy_df(x):
-    # Phi(x) + x phi(x) = g K for x < 0 and 1 - g K for x >= 0: a product of g with K, which the table
-    # gives within 1.6 ulps, or to a small absolute error where K crosses 0 (gelu's root; tests/test_gelu_table.py).
     y = np.minimum(np.abs(x), _CLIP)
-    k = gelu_slope_factor(y)
-    k *= _gauss(y)
+    return _slope(x, y, _gauss(y), located(y))
+
+
+def _slope(x, y, gauss, at):
+    """gelu'(x) from y = min(|x|, 40), e^{-y^2/2} and located(y).
+
+    Phi(x) + x phi(x) = g K for x < 0 and 1 - g K for x >= 0: a product of g with K, which the table
+    gives within 1.6 ulps, or to a small absolute error where K crosses 0 (gelu's root;
+    tests/test_gelu_table.py)."""
+    k = gelu_slope_factor(y, at)
+    k *= gauss
     return _reflected(x, k)
+
+
+def f_and_df(x):
+    """(gelu(x), gelu'(x)) from one y, one e^{-y^2/2} and one reading of the pieces."""
+    y = np.minimum(np.abs(x), _CLIP)
+    gauss, at = _gauss(y), located(y)
+    return x * _cdf(x, y, gauss, at), _slope(x, y, gauss, at)
 
 
 SPEC = Activation(
@@ -107,6 +131,7 @@ SPEC = Activation(
     sympy_expr=lambda x: x / 2 * sp.erfc(-x / sp.sqrt(2)),
     numpy_f=cache_blocked(numpy_f),
     numpy_df=cache_blocked(numpy_df),
+    numpy_f_df=f_and_df,
     torch_f=F.gelu,
     limits_f=lambda: (-0.0, np.inf),
     limits_df=lambda: (0.0, 1.0),
@@ -150,14 +175,28 @@ def _tanh_gelu_parts(x):
 
 
 def gelu_tanh_f(x):
-    _, s, _, _, scale = _tanh_gelu_parts(x)
-    return np.where(np.abs(x) > _TANH_CLIP, np.maximum(x, 0.0), (x * s[0] + x * s[1]) * scale)
+    return _tanh_gelu_value(x, *_tanh_gelu_parts(x))
 
 
 def gelu_tanh_df(x):
-    # gelu_tanh' = (1 + tanh u)/2 + x u' sech^2(u)/2 = sigma(2u) (1 + 2 x u' sigma(-2u)).
-    # beyond the clip the result is 0 or 1 and t is unused
-    xc, s, s_neg, du, scale = _tanh_gelu_parts(x)
+    return _tanh_gelu_slope(x, *_tanh_gelu_parts(x))
+
+
+def gelu_tanh_f_and_df(x):
+    """(gelu_tanh(x), gelu_tanh'(x)) from one _tanh_gelu_parts(x), the double-double u and sigma(2u)
+    that are most of either's cost."""
+    parts = _tanh_gelu_parts(x)
+    return _tanh_gelu_value(x, *parts), _tanh_gelu_slope(x, *parts)
+
+
+def _tanh_gelu_value(x, xc, s, s_neg, du, scale):
+    """x sigma(2u), from _tanh_gelu_parts(x); beyond the clip max(x, 0)."""
+    return np.where(np.abs(x) > _TANH_CLIP, np.maximum(x, 0.0), (x * s[0] + x * s[1]) * scale)
+
+
+def _tanh_gelu_slope(x, xc, s, s_neg, du, scale):
+    """gelu_tanh' = (1 + tanh u)/2 + x u' sech^2(u)/2 = sigma(2u) (1 + 2 x u' sigma(-2u)), from
+    _tanh_gelu_parts(x); beyond the clip the result is 0 or 1 and t is unused."""
     t = dd_mul(*dd_mul(2.0 * xc, 0.0, *du), *s_neg)
     one_t, e1 = two_sum(1.0, t[0])
     hi, lo = dd_mul(*s, one_t, e1 + t[1])
@@ -172,6 +211,7 @@ GELU_TANH = Activation(
     sympy_expr=lambda x: x / (1 + sp.exp(-2 * sp.sqrt(2 / sp.pi) * (x + sp.Rational(KAPPA) * x**3))),
     numpy_f=cache_blocked(gelu_tanh_f),
     numpy_df=cache_blocked(gelu_tanh_df),
+    numpy_f_df=gelu_tanh_f_and_df,
     torch_f=lambda t: F.gelu(t, approximate="tanh"),
     limits_f=lambda: (-0.0, np.inf),
     limits_df=lambda: (0.0, 1.0),

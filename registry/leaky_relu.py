@@ -41,12 +41,21 @@ SPEC = Activation(
     kinks=(0.0,),
 )
 
+
+def relu_f_and_df(x):
+    """(relu(x), relu'(x)) from one step: x [x > 0] is max(x, 0 x) bit for bit (-0.0 below 0 and at
+    -0.0, +0.0 at +0.0), and [x > 0] is relu'."""
+    slope = step(x)
+    return x * slope, slope
+
+
 RELU = Activation(
     name="relu",
     formula=r"\mathrm{relu}(x) = \max(x, 0)",
     sympy_expr=lambda x: sympy_expr(x, 0),
     numpy_f=lambda x: numpy_f(x, 0.0),
     numpy_df=lambda x: numpy_df(x, 0.0),
+    numpy_f_df=relu_f_and_df,
     torch_f=torch.relu,
     torch_inplace=torch.relu_,
     limits_f=lambda: SPEC.limits_f(0.0),

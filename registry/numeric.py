@@ -49,6 +49,20 @@ def evaluate(kernel, limits, x: object, params: dict[str, float]) -> np.ndarray:
     return out.reshape(arr.shape)
 
 
+def evaluate_pair(spec, x: object, params: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+    """(f(x), f'(x)) by spec.numpy_f_df, each as evaluate() gives it alone (float64 on finite x,
+    rounded once to x's dtype), for arrays of the deep chain's layer size (no cache blocking). Where
+    x holds an inf or a NaN the two kernels go their own way, through evaluate(); where both are
+    marked nonfinite_safe the pair, the same operations, needs no check."""
+    arr = as_float_array(x)
+    wide = np.atleast_1d(arr.astype(np.float64, copy=False))
+    safe = getattr(spec.numpy_f, "nonfinite_safe", False) and getattr(spec.numpy_df, "nonfinite_safe", False)
+    if not (safe or _all_finite(wide)):
+        return evaluate(spec.numpy_f, spec.limits_f, arr, params), evaluate(spec.numpy_df, spec.limits_df, arr, params)
+    f, df = spec.numpy_f_df(wide, **params)
+    return round_to(f.reshape(arr.shape), arr.dtype), round_to(df.reshape(arr.shape), arr.dtype)
+
+
 def _in_float64(kernel, limits, arr: np.ndarray, params: dict[str, float], into=None) -> np.ndarray:
     """evaluate's result before rounding: a new float64 array of at least one dimension, or ``into``
     itself where the kernel wrote a finite block there."""
@@ -179,10 +193,14 @@ def logistic(x: np.ndarray) -> np.ndarray:
     e / (1 + e) below (e <= 1, so the max picks 1 or e exactly), one exponential and no masked
     select: nothing overflows and nothing cancels."""
     e = exp_minus_abs(x)
+    return logistic_over(x, e, e + 1.0)
+
+
+def logistic_over(x: np.ndarray, e: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """max(e, [x >= 0]) / denominator: sigma(x), given e = exp(-|x|) and denominator = 1 + e."""
     out = step(x, 0.0, np.greater_equal)  # in float64: a maximum of float64 with bool casts as it goes
     np.maximum(out, e, out=out)
-    e += 1.0
-    return np.divide(out, e, out=out)
+    return np.divide(out, denominator, out=out)
 
 
 def logistic_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -20,27 +20,42 @@ _HALF = sp.Rational(1, 2)
 
 
 def _select_above(a, at, x):
-    """x where a > at, else +0.0 (VALUE, threshold's, is 0 too): x [a > at] + 0 in three plain passes,
-    the + 0 turning the -0.0 of a negative x times 0 into +0.0, as np.where(a > at, x, 0.0) gives it
-    (tests/test_kinks_and_special_cases.py); x + 0 is x. A masked select costs four times as much
-    where the mask is a coin toss."""
-    out = step(a, at)
-    out *= x
+    """x where a > at, else +0.0 (VALUE, threshold's, is 0 too)."""
+    return _selected_and_step(a, at, x)[0]
+
+
+def _selected_and_step(a, at, x):
+    """(x [a > at] + 0, [a > at]): the selection in three plain passes and the step it multiplies by,
+    which is the slope of hardshrink and of threshold. The + 0 turns the -0.0 of a negative x times 0
+    into +0.0, as np.where(a > at, x, 0.0) gives it (tests/test_kinks_and_special_cases.py); x + 0 is
+    x. A masked select costs four times as much where the mask is a coin toss."""
+    slope = step(a, at)
+    out = slope * x
     out += 0.0
-    return out
+    return out, slope
 
 
 def softshrink_f(x):
-    """sign(x) max(|x| - 1/2, 0) + 0, by copysign, with no masked select; the + 0 turns the -0.0 of a
-    small negative x into +0.0, the registry's zero on every shrink's dead stretch (torch's softshrink
-    gives -0.0 there: the same value). |x| - 1/2 is exact on [1/2, 1] (Sterbenz), where the result is
-    small."""
-    out = np.abs(x)
+    return _softshrink_of(x, np.abs(x))
+
+
+def _softshrink_of(x, out):
+    """sign(x) max(|x| - 1/2, 0) + 0, given out = |x| (overwritten), by copysign, with no masked
+    select; the + 0 turns the -0.0 of a small negative x into +0.0, the registry's zero on every
+    shrink's dead stretch (torch's softshrink gives -0.0 there: the same value). |x| - 1/2 is exact on
+    [1/2, 1] (Sterbenz), where the result is small."""
     out -= LAMBDA
     np.maximum(out, 0.0, out=out)
     np.copysign(out, x, out=out)
     out += 0.0
     return out
+
+
+def _softshrink_f_and_df(x):
+    """(softshrink(x), softshrink'(x)) from one |x|."""
+    a = np.abs(x)
+    slope = step(a, LAMBDA)
+    return _softshrink_of(x, a), slope
 
 
 HARDSHRINK = Activation(
@@ -49,6 +64,7 @@ HARDSHRINK = Activation(
     sympy_expr=lambda x: sp.Piecewise((x, x < -_HALF), (0, x <= _HALF), (x, True)),
     numpy_f=cache_blocked(lambda x: _select_above(np.abs(x), LAMBDA, x)),
     numpy_df=cache_blocked(lambda x: step(np.abs(x), LAMBDA)),
+    numpy_f_df=lambda x: _selected_and_step(np.abs(x), LAMBDA, x),
     torch_f=lambda t: F.hardshrink(t, LAMBDA),
     limits_f=lambda: (-np.inf, np.inf),
     limits_df=lambda: (1.0, 1.0),
@@ -61,6 +77,7 @@ SOFTSHRINK = Activation(
     sympy_expr=lambda x: sp.Piecewise((x + _HALF, x < -_HALF), (0, x <= _HALF), (x - _HALF, True)),
     numpy_f=cache_blocked(softshrink_f),
     numpy_df=cache_blocked(lambda x: step(np.abs(x), LAMBDA)),
+    numpy_f_df=_softshrink_f_and_df,
     torch_f=lambda t: F.softshrink(t, LAMBDA),
     limits_f=lambda: (-np.inf, np.inf),
     limits_df=lambda: (1.0, 1.0),
@@ -74,6 +91,7 @@ THRESHOLD_SPEC = Activation(
     sympy_expr=lambda x: sp.Piecewise((0, x <= 1), (x, True)),
     numpy_f=lambda x: _select_above(x, THRESHOLD, x),
     numpy_df=lambda x: step(x, THRESHOLD),
+    numpy_f_df=lambda x: _selected_and_step(x, THRESHOLD, x),
     torch_f=lambda t: F.threshold(t, THRESHOLD, VALUE),
     torch_inplace=lambda t: F.threshold_(t, THRESHOLD, VALUE),
     limits_f=lambda: (VALUE, np.inf),

@@ -5,19 +5,33 @@ import sympy as sp
 import torch
 import torch.nn.functional as F
 
-from registry.numeric import cache_blocked, exp_minus_abs, logistic
+from registry.numeric import cache_blocked, exp_minus_abs, logistic, logistic_over
 from registry.spec import Activation
 
 
 def numpy_df(x):
-    # e/(1+e)^2 is even in x and never forms 1 - sigma, which rounds to 0 for x > 37. Near 0 its
-    # rounding can land one ulp above the supremum 1/4 (0.25000000000000006 at x = 7.5e-16); the
-    # exact value never exceeds 1/4, so capping there only removes rounding error.
     e = exp_minus_abs(x)
-    denominator = e + 1.0
+    return _slope(e, e + 1.0)
+
+
+def _slope(e, denominator):
+    """e / (1 + e)^2, given denominator = 1 + e (squared in place), e overwritten.
+
+    e/(1+e)^2 is even in x and never forms 1 - sigma, which rounds to 0 for x > 37. Near 0 its
+    rounding can land one ulp above the supremum 1/4 (0.25000000000000006 at x = 7.5e-16); the
+    exact value never exceeds 1/4, so capping there only removes rounding error."""
     np.square(denominator, out=denominator)
     e /= denominator
     return np.minimum(e, 0.25, out=e)
+
+
+def f_and_df(x):
+    """(sigma(x), sigma'(x)) from one e = exp(-|x|) and one 1 + e: logistic(x) and numpy_df(x), the
+    same operations on the same values."""
+    e = exp_minus_abs(x)
+    denominator = e + 1.0
+    f = logistic_over(x, e, denominator)
+    return f, _slope(e, denominator)
 
 
 SPEC = Activation(
@@ -26,6 +40,7 @@ SPEC = Activation(
     sympy_expr=lambda x: 1 / (1 + sp.exp(-x)),
     numpy_f=cache_blocked(logistic, nonfinite_safe=True),
     numpy_df=cache_blocked(numpy_df, nonfinite_safe=True),
+    numpy_f_df=f_and_df,
     torch_f=torch.sigmoid,
     torch_inplace=torch.sigmoid_,
     limits_f=lambda: (0.0, 1.0),

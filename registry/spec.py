@@ -49,10 +49,14 @@ class Activation:
     ``numpy_f``/``numpy_df`` take a float64 array (infinities already replaced, see
     ``registry.numeric``) and return float64; ``limits_f(**params)`` and ``limits_df(**params)``
     give the values at (-inf, +inf) that the NumPy route returns there; ``torch_f`` uses
-    torch's own op. ``torch_inplace``, where torch has one, is the same op writing into its
-    argument; autograd then takes f' from the output (elu: f'(x) = f(x) + alpha on x <= 0, no
-    second exp), which is why training code prefers it. ``torch_f`` is None for an activation
-    torch does not have (jax.nn's squareplus, sparse_plus, sparse_sigmoid).
+    torch's own op. ``numpy_f_df``, where f and f' share most of their work (the logistic's
+    e^{-|x|} and 1 + e, gelu_tanh's double-double u), takes the same array and returns (f, f'), bit
+    for bit what ``numpy_f`` and ``numpy_df`` give (tests/test_kernel_pairs.py): the deep chain,
+    which needs both at every layer, calls it once a layer. ``torch_inplace``, where torch has one,
+    is the same op writing into its argument; autograd then takes f' from the output (elu:
+    f'(x) = f(x) + alpha on x <= 0, no second exp), which is why training code prefers it.
+    ``torch_f`` is None for an activation torch does not have (jax.nn's squareplus, sparse_plus,
+    sparse_sigmoid).
     """
 
     name: str
@@ -68,6 +72,7 @@ class Activation:
     kink_sides: str = ""  # one "-" or "+" per kink; empty means "-" at every kink
     jumps: tuple[float, ...] = ()
     torch_inplace: Callable | None = None
+    numpy_f_df: Callable | None = None
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
