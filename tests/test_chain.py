@@ -361,6 +361,29 @@ def _random_factors(rng, n: int, depth: int, dtype, mode: str) -> list:
 
 
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_a_factors_bounds_skip_its_zeros_and_its_greatest_carries_nan(dtype):
+    """chain._least_and_greatest_magnitude: the least |entry| that is not 0 and the greatest |entry|,
+    exactly, for all-positive, all-negative and mixed factors with +-0 among them; the least is 0 where
+    no entry is finite and not 0, and the greatest NaN where one is NaN."""
+    from reference.chain import _least_and_greatest_magnitude
+
+    tiny, inf, nan = float(np.finfo(dtype).smallest_subnormal), np.inf, np.nan
+    cases = [
+        ([2.0, 5.0], (2.0, 5.0)),
+        ([0.0, 3.0, 0.5, -0.0], (0.5, 3.0)),
+        ([-0.0, -2.0, -0.25, 0.0], (0.25, 2.0)),
+        ([0.0, -3.0, 0.5, -0.0, 0.125], (0.125, 3.0)),
+        ([0.0, tiny, 1.0], (tiny, 1.0)),
+        ([-tiny, 0.0, -1.0], (tiny, 1.0)),
+        ([0.0, -0.0], (0.0, 0.0)),
+        ([0.0, inf], (0.0, inf)),
+    ]
+    for values, want in cases:
+        assert _least_and_greatest_magnitude(np.array(values, dtype=dtype)) == want, values
+    assert np.isnan(_least_and_greatest_magnitude(np.array([0.0, 1.0, nan], dtype=dtype))[1])
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
 def test_the_loops_mantissa_product_is_the_frexp_split_products_bit_for_bit(dtype):
     """chain._multiply_in_place multiplies a factor in as it is while bounds on |m| allow, and
     renormalises only when they call for it: its m 2^e equals the product split by frexp and
