@@ -182,9 +182,11 @@ def round_to(values: np.ndarray, dtype) -> np.ndarray:
 
 def exp_minus_abs(x: np.ndarray) -> np.ndarray:
     """e = exp(-|x|) in [0, 1]: never overflows, and -|x| is formed exactly (abs, then a negation in
-    place: two SIMD passes, faster than np.copysign's one)."""
+    place: two SIMD passes, faster than np.copysign's one). Neither pass is arithmetic, nor is exp's
+    quieting of a NaN: a signaling NaN (float16's and float32's keep the signal when widened) goes
+    through without the "invalid" flag a product with -1 would raise."""
     e = np.abs(x)
-    e *= -1.0
+    np.negative(e, out=e)
     return np.exp(e, out=e)
 
 

@@ -18,8 +18,10 @@ def numpy_df(x, out=None):
     # -2|x| overflows to -inf past |x| = 9e307, where exp gives the 0 it gives from |x| = 373 on: the
     # flag is ignored rather than |x| capped, which would take a pass of its own.
     # Near 0 the rounding can land above the supremum 1, which the exact value never exceeds: capped.
+    # A signaling NaN raises "invalid" in the product, the first arithmetic pass; its result is the
+    # NaN it should be.
     e = np.abs(x, out=out)
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):
         e *= -2.0
     np.exp(e, out=e)
     denominator = e + 1.0
