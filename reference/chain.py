@@ -275,9 +275,9 @@ def _least_and_greatest_magnitude(a: np.ndarray) -> tuple[float, float]:
 
 
 def _least_nonzero(nonnegative: np.ndarray) -> float:
-    """The least entry of an array of floats >= 0 that is not 0, or 0 if there is none. Such floats
-    order as their bits do, and bits - 1 wraps +0 (and moves -0.0) above every finite float's: one
-    subtraction and one minimum, where a masked minimum measures 40 times slower."""
+    """The least entry that is not 0 of an array of floats >= 0, or 0 where no entry is finite and not
+    0. Such floats order as their bits do, and bits - 1 wraps +0 (and moves -0.0) above every finite
+    float's: one subtraction and one minimum, where a masked minimum measures 40 times slower."""
     bits = np.dtype(f"u{nonnegative.dtype.itemsize}")
     least = int(np.subtract(nonnegative.view(bits), bits.type(1)).min()) + 1
     if least >= int(np.array(np.inf, dtype=nonnegative.dtype).view(bits)):  # no finite entry but 0
