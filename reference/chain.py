@@ -200,16 +200,18 @@ def _product(xin: np.ndarray, factors) -> ChainGradient:
 # less than MANTISSA_RANGE, so that a renormalised m (in [1/2, 1)) takes any such factor.
 MANTISSA_RANGE = 900
 FACTOR_RANGE = 400
+_FACTOR_LEAST, _FACTOR_GREATEST = math.ldexp(1.0, -FACTOR_RANGE), math.ldexp(1.0, FACTOR_RANGE)
 
 
 def _multiply_in_place(value: np.ndarray, mant: np.ndarray, exponent: np.ndarray, factors) -> np.ndarray:
     """The loop of _product for many inputs: value *= factor and mant *= factor in place; returns the
-    exponent. A factor whose magnitudes lie within 2^+-FACTOR_RANGE multiplies m as it is, with no frexp
-    pass: bounds on log2 |m| (from the least and greatest magnitude of the factor or of the block of
-    layers it is a row of) tell when m must be renormalised first, so every partial product stays
-    normal and is rounded as the mantissas' product would be, bit for bit (a power of two moves no
-    bit). Any other factor (0, subnormal, huge, inf or NaN among its values) goes in split by frexp,
-    exactly. A scalar weight's exponent is the same for every input: added once, at the end."""
+    exponent. A factor whose magnitudes other than 0 lie within 2^+-FACTOR_RANGE multiplies m as it
+    is, with no frexp pass: bounds on log2 |m| (from the least magnitude that is not 0 and the
+    greatest, of the factor or of the block of layers it is a row of) tell when m must be renormalised
+    first, so every partial product stays normal and is rounded as the mantissas' product would be,
+    bit for bit (a power of two moves no bit; a 0 makes m 0 either way). Any other factor (a subnormal,
+    huge, inf or NaN among its values, or no value but 0) goes in split by frexp, exactly. A scalar
+    weight's exponent is the same for every input: added once, at the end."""
     factor_mant = np.empty(value.shape)
     factor_exp = np.empty(value.shape, dtype=np.intc)
     weights_exp = 0
@@ -224,7 +226,7 @@ def _multiply_in_place(value: np.ndarray, mant: np.ndarray, exponent: np.ndarray
             low -= 1
         else:
             smallest, largest = _magnitude_range(fac, ranges)
-            if math.ldexp(1.0, -FACTOR_RANGE) <= smallest and largest <= math.ldexp(1.0, FACTOR_RANGE):
+            if _FACTOR_LEAST <= smallest and largest <= _FACTOR_GREATEST:
                 k_low, k_high = math.frexp(smallest)[1] - 1, math.frexp(largest)[1]
                 if low + k_low < -MANTISSA_RANGE or high + k_high > MANTISSA_RANGE:
                     np.frexp(mant, out=(mant, factor_exp))

@@ -91,9 +91,10 @@ def normal_cdf(x):
 
 
 def _cdf(x, y, gauss, at):
-    """Phi(x) as normal_cdf gives it, from y = min(|x|, 40), e^{-y^2/2} and located(y)."""
-    lower = gauss.copy()
-    lower *= erfcx_scaled(y, at)
+    """Phi(x) as normal_cdf gives it, from y = min(|x|, 40), e^{-y^2/2} and located(y); gauss is read,
+    not written (gelu' reads it too)."""
+    lower = erfcx_scaled(y, at)
+    lower *= gauss
     lower *= 0.5
     return _reflected(x, lower)
 
