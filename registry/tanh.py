@@ -17,7 +17,8 @@ def numpy_df(x, out=None):
     # 1 - tanh^2 rounds to 0 from |x| ~ 19 on; 4e/(1+e)^2 keeps full relative accuracy.
     # -2|x| overflows to -inf past |x| = 9e307, where exp gives the 0 it gives from |x| = 373 on: the
     # flag is ignored rather than |x| capped, which would take a pass of its own.
-    # Near 0 the rounding can land above the supremum 1, which the exact value never exceeds: capped.
+    # Near 0 (|x| < 2e-8) the rounding can land above the supremum 1, which the exact value never
+    # exceeds: capped there. One reduction finds out whether a value did; the cap's pass runs only then.
     # A signaling NaN raises "invalid" in the product, the first arithmetic pass; its result is the
     # NaN it should be.
     e = np.abs(x, out=out)
@@ -28,7 +29,9 @@ def numpy_df(x, out=None):
     np.square(denominator, out=denominator)  # the unary loop: twice a product of two operands' speed
     e *= 4.0
     e /= denominator
-    return np.clip(e, 0.0, 1.0, out=e)  # e >= 0 already: clip's two-sided loop is the faster minimum
+    if e.max(initial=0.0) > 1.0:  # a NaN makes the maximum NaN, and NaN > 1 is false: NaN stays
+        np.minimum(e, 1.0, out=e)
+    return e
 
 
 SPEC = Activation(

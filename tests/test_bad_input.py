@@ -7,6 +7,7 @@ import torch
 import reference
 import theory
 from registry import ACTIVATIONS
+from registry.numeric import evaluate_pair
 from tests.strategies import INPLACE_NAMES
 
 # Calibrates the instruments (the routes agree); establishes no claim.
@@ -124,6 +125,20 @@ def test_a_python_float_or_0d_array_is_evaluated_like_a_one_element_array(name, 
         assert np.array_equal(route(name, x), one[0]) and np.array_equal(route(name, np.array(x)), one[0])
         # a NumPy scalar of the input's dtype, as NumPy's own ufuncs give, not a 0-d array
         assert type(route(name, x)) is np.float64 and type(route(name, np.float32(x))) is np.float32
+
+
+@pytest.mark.parametrize("name", list(ACTIVATIONS))
+def test_an_empty_array_gives_an_empty_array_of_its_shape_and_dtype(name):
+    """As NumPy's own ufuncs do, for f, f' and the pair kernel, in every dtype, 1-d and 2-d (a kernel
+    that reduces over its input, as tanh' and the deep tails do, still has nothing to raise on)."""
+    spec = ACTIVATIONS[name]
+    for dtype in (np.float16, np.float32, np.float64):
+        for shape in ((0,), (3, 0)):
+            empty = np.empty(shape, dtype=dtype)
+            got = [reference.activation(name, empty), reference.derivative(name, empty)]
+            if spec.numpy_f_df is not None:
+                got += evaluate_pair(spec, empty, spec.bind())
+            assert all(g.shape == shape and g.dtype == dtype for g in got)
 
 
 @pytest.mark.parametrize("name", ["tanh", "gelu", "hardtanh"])
