@@ -80,15 +80,32 @@ HARDSIGMOID = Activation(
 
 
 def hardswish_f(x):
-    # x + 3 is exact near the root -3 (Sterbenz), x itself near the root 0: relative accuracy at both.
-    inner = np.clip(x, -3.0, 3.0)
-    return np.where(x <= -3.0, 0.0, np.where(x < 3.0, inner * (inner + 3.0) / 6.0, x))
+    """x (clip(x, -3, 3) + 3)/6: x times exactly 1 from 3 on (no product that could overflow), x
+    times 0 at and below -3 (-0.0 there, as torch's x relu6(x + 3)/6), no masked select.
+
+    clip(x, -3, 3) + 3 is exact near the root -3 (Sterbenz) and x itself is exact near the root 0:
+    relative accuracy at both."""
+    return _hardswish_times_x(np.clip(x, -3.0, 3.0), x)
+
+
+def _hardswish_times_x(inner, x):
+    """x (inner + 3)/6, inner = clip(x, -3, 3) left as it is."""
+    out = inner + 3.0
+    out /= 6.0
+    out *= x
+    return out
 
 
 def hardswish_df(x):
-    # 2x + 3 is exact near its root -3/2 (Sterbenz); torch's x/3 + 1/2 is the same value.
-    # window (2 inner + 3)/6 + [x >= 3] is each piece exactly: a product with 0 or 1, then a sum with 0.
-    inner = np.clip(x, -3.0, 3.0)
+    """(2x + 3)/6 on (-3, 3), 0 at and below -3, 1 at and above 3 (_hardswish_slope)."""
+    return _hardswish_slope(np.clip(x, -3.0, 3.0), x)
+
+
+def _hardswish_slope(inner, x):
+    """(2 inner + 3)/6 on (-3, 3), 0 below and 1 above, from inner = clip(x, -3, 3) (overwritten).
+
+    2x + 3 is exact near its root -3/2 (Sterbenz); torch's x/3 + 1/2 is the same value. window (2 inner
+    + 3)/6 + [x >= 3] is each piece exactly: a product with 0 or 1, then a sum with 0."""
     inner *= 2.0
     inner += 3.0
     inner /= 6.0
@@ -97,12 +114,19 @@ def hardswish_df(x):
     return inner
 
 
+def _hardswish_f_and_df(x):
+    """(hardswish(x), hardswish'(x)) from one clip(x, -3, 3)."""
+    inner = np.clip(x, -3.0, 3.0)
+    return _hardswish_times_x(inner, x), _hardswish_slope(inner, x)
+
+
 HARDSWISH = Activation(
     name="hardswish",
     formula=r"\mathrm{hardswish}(x) = x\,\mathrm{relu6}(x + 3) / 6",
     sympy_expr=lambda x: sp.Piecewise((0, x <= -3), (x * (x + 3) / 6, x < 3), (x, True)),
     numpy_f=cache_blocked(hardswish_f),
     numpy_df=cache_blocked(hardswish_df),
+    numpy_f_df=_hardswish_f_and_df,
     torch_f=F.hardswish,
     limits_f=lambda: (0.0, np.inf),
     limits_df=lambda: (0.0, 1.0),

@@ -18,9 +18,11 @@ PAIRED = [name for name, spec in ACTIVATIONS.items() if spec.numpy_f_df is not N
 
 def test_the_activations_whose_f_and_f_prime_share_most_of_their_work_have_a_pair():
     """The logistic's e^{-|x|} and 1 + e (sigmoid, silu), gelu's Gaussian factor and table pieces,
-    gelu_tanh's double-double u, and the step that is relu's, hardshrink's and threshold's slope and
-    selects their value (softshrink's |x|): a pair each."""
+    gelu_tanh's double-double u, the step that is relu's, hardshrink's and threshold's slope and
+    selects their value (softshrink's |x|), hardswish's clip(x, -3, 3) and tanhshrink's tanh|x|: a pair
+    each."""
     shared = {"sigmoid", "silu", "gelu", "gelu_tanh", "relu", "hardshrink", "softshrink", "threshold"}
+    shared |= {"hardswish", "tanhshrink"}
     assert shared <= set(PAIRED)
 
 
