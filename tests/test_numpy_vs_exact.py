@@ -148,6 +148,24 @@ def test_tanhshrink_series_is_the_taylor_series_of_x_coth_x_minus_one():
     assert _x_coth_x_minus_one(terms).tolist() == want and want[-1] == 1 / 3
 
 
+def test_tanhshrink_series_leaves_out_less_than_2_to_the_minus_58_of_its_first_term():
+    """On |x| <= 1 (s = x^2 <= 1) the terms left out, sum_{n > N} |c_n| s^n with c_n = 4^n B_2n/(2n)!,
+    are at most their sum at s = 1: summed exactly (sympy's Bernoulli numbers) to n = 120, the rest
+    bounded by a geometric series of ratio |c_121/c_120| < 1/9 (|c_{n+1}/c_n| falls towards 1/pi^2).
+    Against the sum itself, at least s/3 - s^2/45 >= (14/15) s/3 (an alternating series)."""
+    import sympy as sp
+
+    from registry.shrink import SERIES_TERMS
+
+    c = [abs(sp.Rational(4) ** n * sp.bernoulli(2 * n) / sp.factorial(2 * n)) for n in range(1, 122)]
+    ratio = c[120] / c[119]
+    assert ratio < sp.Rational(1, 9)
+    left_out = sum(c[SERIES_TERMS:120]) + c[120] / (1 - ratio)
+    assert left_out / (sp.Rational(14, 15) / 3) < sp.Rational(1, 2**58)
+    # and the last term kept is not that far below: one term fewer would not do
+    assert c[SERIES_TERMS - 1] / (sp.Rational(14, 15) / 3) > sp.Rational(1, 2**58)
+
+
 # Where the framework audit's baseline rows found the reference's worst float64 errors: each must stay
 # inside its budget (gelu' next to the root's region, silu' at its root and in the deep tail).
 AUDIT_WORST = {"gelu": (-1.0999999999999943,), "silu": (-1.2999999999999972, -709.78)}
