@@ -198,6 +198,28 @@ def logistic(x: np.ndarray) -> np.ndarray:
     return logistic_over(x, e, e + 1.0)
 
 
+# Above this, 1 + e^{-z} is finite and 1/(1 + e^{-z}) is sigma(z) to a few ulps; below it (e^{-z} past
+# 3e307, sigma(z) subnormal or nearly so) logistic() takes over.
+RECIPROCAL_FLOOR = -708.0
+
+
+def logistic_reciprocal(z: np.ndarray) -> np.ndarray:
+    """sigma(z) = 1/(1 + e^{-z}): the textbook's four passes, for finite z. e^{-z} has its exp's
+    relative error, and 1 + e^{-z} and the reciprocal one rounding each, and nothing cancels: 2.04
+    ulps at most on 7e4 points a beta (softplus' at beta = 1/2, 1, 4). Below RECIPROCAL_FLOOR e^{-z}
+    may overflow (ignored) and the quotient loses the digits of a subnormal sigma: there logistic(z)
+    stands in, found by one reduction."""
+    out = np.negative(z)
+    with np.errstate(over="ignore"):
+        np.exp(out, out=out)
+    out += 1.0
+    np.divide(1.0, out, out=out)
+    if np.fmin.reduce(z, axis=None, initial=0.0) < RECIPROCAL_FLOOR:  # fmin: a NaN does not hide a deep z
+        deep = z < RECIPROCAL_FLOOR
+        out[deep] = logistic(z[deep])
+    return out
+
+
 def logistic_over(x: np.ndarray, e: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     """max(e, [x >= 0]) / denominator: sigma(x), given e = exp(-|x|) and denominator = 1 + e."""
     out = step(x, 0.0, np.greater_equal)  # in float64: a maximum of float64 with bool casts as it goes

@@ -16,8 +16,8 @@ from registry.numeric import (
     TAIL_UNSCALE,
     cache_blocked,
     exp_minus_abs,
-    logistic,
     logistic_dd,
+    logistic_reciprocal,
     tail_exp,
     two_product,
 )
@@ -62,11 +62,11 @@ def numpy_f(x, beta):
 
 
 def numpy_df(x, beta):
-    if _scales_exactly(beta):  # z exact: e / (1 + e) is within the budget, at a fifth of the cost
+    if _scales_exactly(beta):  # z exact: 1 / (1 + e^{-z}) is within the budget, at a fifth of the cost
         # No clip needed: past the float range beta x is +-inf, where sigma gives the 1 or 0 it gives
         # at the clip (sigma(+-1e200 beta) is already 1 or 0).
         with np.errstate(over="ignore"):
-            return logistic(x if beta == 1.0 else x * beta)
+            return logistic_reciprocal(x if beta == 1.0 else x * beta)
     (hi, lo), _ = logistic_dd(*_scaled(x, beta))
     return hi + lo
 

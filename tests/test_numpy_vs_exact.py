@@ -109,6 +109,22 @@ def test_numpy_within_ulp_budget_on_dense_sweep(name, params, fn, dtype):
     check_against_exact(name, fn, xs, params)
 
 
+def test_the_reciprocal_logistic_hands_its_deep_tail_to_logistic_even_beside_a_nan():
+    """1/(1 + e^{-z}) gives 0 where e^{-z} overflows (z < -709.78), and a subnormal sigma(z) loses its
+    digits before that: below -708 the values are logistic()'s, bit for bit, also where a NaN shares
+    the array (a plain minimum would be NaN and hide the deep z); the limits at +-inf; no overflow,
+    division or invalid flag raised."""
+    from registry.numeric import RECIPROCAL_FLOOR, logistic, logistic_reciprocal
+
+    z = np.array([np.nan, -745.0, -720.0, np.nextafter(RECIPROCAL_FLOOR, -1.0), RECIPROCAL_FLOOR, -1.0, np.inf])
+    with np.errstate(over="raise", divide="raise", invalid="raise"):  # underflow is no fault here
+        got = logistic_reciprocal(z)
+    deep = z < RECIPROCAL_FLOOR
+    assert np.array_equal(got[deep], logistic(z[deep])) and got[2] > 0.0
+    assert np.isnan(got[0]) and got[-1] == 1.0 and logistic_reciprocal(np.array([-np.inf]))[0] == 0.0
+    check_against_exact("softplus", "df", z[1:-1], {})
+
+
 def test_softplus_deep_tail_at_the_least_beta_keeps_its_digits():
     """softplus_beta = log1p(e^z) / beta with z = beta x: below z = -700, e^z is subnormal or nearly
     so, and at beta = 1e-3 (the least the registry takes) dividing it by beta would scale its rounding
