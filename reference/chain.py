@@ -15,7 +15,7 @@ import torch
 
 from reference.numpy_ops import derivative
 from registry import as_float_array, evaluate, get, round_to
-from registry.numeric import evaluate_pair
+from registry.numeric import evaluate_float64, evaluate_pair, evaluate_pair_float64
 
 SLOPE_BLOCK_ELEMENTS = 1 << 15  # f' values per call: 256 KiB of float64, in cache for the kernel's passes
 PRODUCT_BLOCK_ELEMENTS = 1 << 16  # factors times inputs multiplied per accumulate call
@@ -65,17 +65,19 @@ def forward(name: str, x: object, W: object, b: object, dtype=None, **params: fl
 def _layers(spec, bound: dict[str, float], a: np.ndarray, W: np.ndarray, b: np.ndarray, zs, slopes=None) -> np.ndarray:
     """z_i = W_i a + b_i written into zs[i] and a = f(z_i), layer by layer, in a's dtype; returns the
     last a. The registry's kernel is called through evaluate() directly: the name's lookup and the
-    parameters' check are done once, not once a layer. With a list for ``slopes``, f'(z_i) is
-    appended to it from the same call (registry pair kernel, numpy_f_df), and zs may be one buffer
-    repeated: no z is kept."""
+    parameters' check are done once, not once a layer (and for float64 arrays, the dtype's and shape's
+    too: evaluate_float64). With a list for ``slopes``, f'(z_i) is appended to it from the same call
+    (registry pair kernel, numpy_f_df), and zs may be one buffer repeated: no z is kept."""
+    wide = a.dtype == np.float64 and a.ndim >= 1
+    f_of, pair_of = (evaluate_float64, evaluate_pair_float64) if wide else (evaluate, evaluate_pair)
     with np.errstate(over="ignore"):  # past the dtype's range z is +-inf, as IEEE rounds it
         for z, w, c in zip(zs, W, b):
             np.multiply(a, w, out=z)
             z += c
             if slopes is None:
-                a = evaluate(spec.numpy_f, spec.limits_f, z, bound)
+                a = f_of(spec.numpy_f, spec.limits_f, z, bound)
             else:
-                a, slope = evaluate_pair(spec, z, bound)
+                a, slope = pair_of(spec, z, bound)
                 slopes.append(slope)
     return a
 
@@ -101,11 +103,12 @@ def _prefix_factors(name: str, x: object, W: object, b: object, dtype, **params:
     else:
         block = max(1, SLOPE_BLOCK_ELEMENTS // max(1, xin.size))
         zs = np.empty((min(block, W_.size), *xin.shape), dtype=xin.dtype)
+        slope_of = evaluate_float64 if xin.dtype == np.float64 else evaluate  # zs has a layer axis
         a = xin
         for start in range(0, W_.size, block):
             stop = min(start + block, W_.size)
             a = _layers(spec, bound, a, W_[start:stop], b_[start:stop], zs)
-            slopes.extend(evaluate(spec.numpy_df, spec.limits_df, zs[: stop - start], bound))
+            slopes.extend(slope_of(spec.numpy_df, spec.limits_df, zs[: stop - start], bound))
 
     def factors(n: int):
         yield slopes[n - 1]

@@ -55,19 +55,38 @@ def evaluate_pair(spec, x: object, params: dict[str, float]) -> tuple[np.ndarray
     x holds an inf or a NaN the two kernels go their own way, through evaluate(); where both are
     marked nonfinite_safe the pair, the same operations, needs no check."""
     arr = as_float_array(x)
-    wide = np.atleast_1d(arr.astype(np.float64, copy=False))
+    f, df = evaluate_pair_float64(spec, np.atleast_1d(arr.astype(np.float64, copy=False)), params)
+    return round_to(f.reshape(arr.shape), arr.dtype), round_to(df.reshape(arr.shape), arr.dtype)
+
+
+def evaluate_pair_float64(spec, wide: np.ndarray, params: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+    """evaluate_pair(spec, wide, params) for a float64 array of at least one dimension: the same values,
+    without the conversions such an array does not need (a deep chain calls it once a layer)."""
     safe = getattr(spec.numpy_f, "nonfinite_safe", False) and getattr(spec.numpy_df, "nonfinite_safe", False)
     if not (safe or _all_finite(wide)):
-        return evaluate(spec.numpy_f, spec.limits_f, arr, params), evaluate(spec.numpy_df, spec.limits_df, arr, params)
-    f, df = spec.numpy_f_df(wide, **params)
-    return round_to(f.reshape(arr.shape), arr.dtype), round_to(df.reshape(arr.shape), arr.dtype)
+        f = evaluate(spec.numpy_f, spec.limits_f, wide, params)
+        return f, evaluate(spec.numpy_df, spec.limits_df, wide, params)
+    return spec.numpy_f_df(wide, **params)
+
+
+def evaluate_float64(kernel, limits, wide: np.ndarray, params: dict[str, float]) -> np.ndarray:
+    """evaluate(kernel, limits, wide, params) for a float64 array of at least one dimension: the same
+    values, without the checks and conversions of dtype and shape such an array does not need (a deep
+    chain calls its kernels thousands of times, on a layer or a block of layers at a time)."""
+    if isinstance(kernel, CacheBlocked) and wide.size > CACHE_BLOCK:
+        return evaluate(kernel, limits, wide, params)
+    return _on_float64(kernel, limits, wide, params)
 
 
 def _in_float64(kernel, limits, arr: np.ndarray, params: dict[str, float], into=None) -> np.ndarray:
     """evaluate's result before rounding: a new float64 array of at least one dimension, or ``into``
     itself where the kernel wrote a finite block there."""
     # Kernels index into their arrays (out[mask] = ...): a 0-d input goes in as one element.
-    wide = np.atleast_1d(arr.astype(np.float64, copy=False))
+    return _on_float64(kernel, limits, np.atleast_1d(arr.astype(np.float64, copy=False)), params, into)
+
+
+def _on_float64(kernel, limits, wide: np.ndarray, params: dict[str, float], into=None) -> np.ndarray:
+    """_in_float64 for wide, already float64 and of at least one dimension."""
     # The common case costs one read, not a mask and three selections; a kernel safe at every float none.
     if getattr(kernel, "nonfinite_safe", False) or _all_finite(wide):
         if into is not None:

@@ -5,7 +5,7 @@ import pytest
 
 import reference
 from registry import get
-from registry.numeric import CACHE_BLOCK, cache_blocked, evaluate
+from registry.numeric import CACHE_BLOCK, cache_blocked, evaluate, evaluate_float64
 from tests.strategies import ACTIVATION_NAMES, edge_points
 
 # Calibrates the instruments (a route gives the same values however the array is cut); establishes no claim.
@@ -42,6 +42,21 @@ def _long_input() -> np.ndarray:
     edges = np.tile(edge_points(np.float64), 8)
     bulk = rng.normal(0.0, 5.0, size - spread.size - edges.size)
     return rng.permutation(np.concatenate([spread, edges, bulk]))
+
+
+@pytest.mark.parametrize("kind", ["f", "df"])
+@pytest.mark.parametrize("name", ACTIVATION_NAMES)
+def test_evaluate_float64_gives_what_evaluate_gives_a_float64_array(name, kind):
+    """The chain's way for float64 layers skips evaluate's dtype and shape conversions: the same bits,
+    finite or not, 1-d and 2-d, within one cache block and across several."""
+    spec = get(name)
+    kernel, limits = getattr(spec, f"numpy_{kind}"), getattr(spec, f"limits_{kind}")
+    ends = np.concatenate([edge_points(np.float64), [np.inf, -np.inf, np.nan]])
+    long = np.random.default_rng(8).normal(0.0, 30.0, CACHE_BLOCK + 6)
+    long[: ends.size] = ends
+    for xs in (ends, ends[np.isfinite(ends)], ends[:12].reshape(3, 4), long, long.reshape(2, -1)):
+        got, want = evaluate_float64(kernel, limits, xs, spec.bind()), evaluate(kernel, limits, xs, spec.bind())
+        assert got.dtype == want.dtype and got.shape == want.shape and got.tobytes() == want.tobytes()
 
 
 @pytest.mark.parametrize("route", [reference.activation, reference.derivative], ids=["f", "df"])

@@ -7,7 +7,7 @@ import pytest
 import reference
 from reference import chain
 from registry import ACTIVATIONS, evaluate
-from registry.numeric import evaluate_pair
+from registry.numeric import evaluate_pair, evaluate_pair_float64
 from tests.strategies import DTYPES, edge_points
 
 # Calibrates the instruments (one route computed two ways agrees with itself); establishes no claim.
@@ -48,7 +48,8 @@ def _inputs(dtype) -> np.ndarray:
 def test_a_pair_gives_f_and_f_prime_bit_for_bit(name, dtype):
     """evaluate_pair against evaluate on each kernel: the same bits and dtype, on finite input (the
     pair's own arithmetic) and on input with infinities and NaN (where the two kernels go their own
-    way), in one array and element by element; the pair's raw kernel on finite float64 too."""
+    way), in one array and element by element; the pair's raw kernel on finite float64 too, and
+    evaluate_pair_float64 (the chain's way for float64 layers) on float64 arrays."""
     spec = ACTIVATIONS[name]
     xs = _inputs(dtype)
     finite = xs[np.isfinite(xs)]
@@ -58,7 +59,10 @@ def test_a_pair_gives_f_and_f_prime_bit_for_bit(name, dtype):
             evaluate(spec.numpy_f, spec.limits_f, arr, {}),
             evaluate(spec.numpy_df, spec.limits_df, arr, {}),
         )
-        for got, want in ((f, want_f), (df, want_df)):
+        got_pairs = [(f, df)]
+        if dtype == np.float64 and arr.ndim >= 1:
+            got_pairs.append(evaluate_pair_float64(spec, arr, {}))
+        for got, want in ((g, w) for pair in got_pairs for g, w in zip(pair, (want_f, want_df))):
             assert got.dtype == want.dtype and got.shape == want.shape
             assert got.tobytes() == want.tobytes(), name
     wide = finite.astype(np.float64)
@@ -82,6 +86,10 @@ def test_the_chain_through_a_pair_is_the_chain_through_the_two_kernels(name, dty
     zeroed[[3, 4]] = [0.0, -0.0]
     calls = []
     monkeypatch.setattr(chain, "evaluate_pair", lambda *args: calls.append(args) or evaluate_pair(*args))
+    # float64 layers go through evaluate_pair_float64, the same values without the dtype's checks
+    monkeypatch.setattr(
+        chain, "evaluate_pair_float64", lambda *args: calls.append(args) or evaluate_pair_float64(*args)
+    )
     for weights in (W, zeroed):
         with np.errstate(invalid="ignore"):  # inf * 0 at a zero weight, in the forward pass both routes share
             monkeypatch.setattr(chain, "PAIR_INPUTS", x.size)
