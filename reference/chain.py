@@ -219,18 +219,18 @@ def _multiply_in_place(value: np.ndarray, mant: np.ndarray, exponent: np.ndarray
     factor_exp = np.empty(value.shape, dtype=np.intc)
     weights_exp = 0
     low, high = -1, 0  # 2^low <= |m| < 2^high wherever m is finite and not 0 (m came from frexp)
-    ranges: dict[int, tuple[np.ndarray, tuple[float, float]]] = {}
+    ranges: dict[int, tuple[np.ndarray, tuple[int, int] | None]] = {}
     for fac in factors:
         value *= fac
-        if np.ndim(fac) == 0:
+        if not isinstance(fac, np.ndarray) or fac.ndim == 0:  # a weight (np.ndim's work, without its call)
             w_mant, w_exp = math.frexp(float(fac))
             mant *= w_mant
             weights_exp += w_exp
             low -= 1
         else:
-            smallest, largest = _magnitude_range(fac, ranges)
-            if _FACTOR_LEAST <= smallest and largest <= _FACTOR_GREATEST:
-                k_low, k_high = math.frexp(smallest)[1] - 1, math.frexp(largest)[1]
+            bounds = _exponent_bounds(fac, ranges)
+            if bounds is not None:
+                k_low, k_high = bounds
                 if low + k_low < -MANTISSA_RANGE or high + k_high > MANTISSA_RANGE:
                     np.frexp(mant, out=(mant, factor_exp))
                     exponent += factor_exp
@@ -250,15 +250,20 @@ def _multiply_in_place(value: np.ndarray, mant: np.ndarray, exponent: np.ndarray
     return exponent
 
 
-def _magnitude_range(fac: np.ndarray, ranges: dict) -> tuple[float, float]:
-    """Bounds on |fac|, NaN if it holds a NaN: its least and greatest magnitude, or those of the array
-    it is a view of, if that is at most a few times its size (the chain's f' come as rows of a block
-    of layers: one reduction a block, not a row, and a block's range holds each row's). ``ranges``
-    keeps each such array's, with the array, so that its id is not reused."""
+def _exponent_bounds(fac: np.ndarray, ranges: dict) -> tuple[int, int] | None:
+    """(k_low, k_high) with 2^k_low <= |entry| < 2^k_high for every entry of fac that is not 0, or None
+    where a magnitude lies outside 2^+-FACTOR_RANGE or is NaN (the factor then goes in by frexp). From
+    fac's least and greatest magnitude, or those of the array it is a view of, if that is at most a
+    few times its size (the chain's f' come as rows of a block of layers: one reduction a block, not a
+    row, and a block's range holds each row's). ``ranges`` keeps each such array's bounds, with the
+    array, so that its id is not reused."""
     whole = fac.base if isinstance(fac.base, np.ndarray) and fac.base.size <= 4 * fac.size else fac
-    if id(whole) not in ranges:
-        ranges[id(whole)] = (whole, _least_and_greatest_magnitude(whole))
-    return ranges[id(whole)][1]
+    known = ranges.get(id(whole))
+    if known is None:
+        smallest, largest = _least_and_greatest_magnitude(whole)
+        fits = _FACTOR_LEAST <= smallest and largest <= _FACTOR_GREATEST  # False for a NaN
+        known = ranges[id(whole)] = (whole, (math.frexp(smallest)[1] - 1, math.frexp(largest)[1]) if fits else None)
+    return known[1]
 
 
 def _least_and_greatest_magnitude(a: np.ndarray) -> tuple[float, float]:
