@@ -128,7 +128,7 @@ HARDSWISH = Activation(
     numpy_df=cache_blocked(hardswish_df),
     numpy_f_df=_hardswish_f_and_df,
     torch_f=F.hardswish,
-    limits_f=lambda: (0.0, np.inf),
+    limits_f=lambda: (-0.0, np.inf),  # -0.0: x times 0, as f gives it at every finite x <= -3
     limits_df=lambda: (0.0, 1.0),
     kinks=(-3.0, 3.0),
     kink_sides="-+",
