@@ -116,7 +116,10 @@ def _slope(x, y, gauss, at):
     tests/test_gelu_table.py)."""
     k = gelu_slope_factor(y, at)
     k *= gauss
-    return _reflected(x, k)
+    out = _reflected(x, k)
+    # For x < 0 the blend gives 0 (1 - k) + k, which is k but for a k of -0.0 (the exact gelu' is
+    # negative below the root, and its product with an underflowed e^{-y^2/2} is -0.0): its sign back.
+    return np.copysign(out, k, out=out, where=x < 0.0)
 
 
 def f_and_df(x):
@@ -191,8 +194,10 @@ def gelu_tanh_f_and_df(x):
 
 
 def _tanh_gelu_value(x, xc, s, s_neg, du, scale):
-    """x sigma(2u), from _tanh_gelu_parts(x); beyond the clip max(x, 0)."""
-    return np.where(np.abs(x) > _TANH_CLIP, np.maximum(x, 0.0), (x * s[0] + x * s[1]) * scale)
+    """x sigma(2u), from _tanh_gelu_parts(x); beyond the clip max(x, 0). It has x's sign (sigma > 0),
+    also where it rounds to 0: copysign gives the sum of two zeros (+0.0 from -0.0 + 0.0) x's."""
+    out = np.where(np.abs(x) > _TANH_CLIP, np.maximum(x, 0.0), (x * s[0] + x * s[1]) * scale)
+    return np.copysign(out, x, out=out)
 
 
 def _tanh_gelu_slope(x, xc, s, s_neg, du, scale):
@@ -201,7 +206,11 @@ def _tanh_gelu_slope(x, xc, s, s_neg, du, scale):
     t = dd_mul(*dd_mul(2.0 * xc, 0.0, *du), *s_neg)
     one_t, e1 = two_sum(1.0, t[0])
     hi, lo = dd_mul(*s, one_t, e1 + t[1])
-    return np.where(np.abs(x) > _TANH_CLIP, np.where(x > 0, 1.0, 0.0), (hi + lo) * scale)
+    inside = (hi + lo) * scale
+    # Where the slope rounds to 0 (deep below 0, negative), hi carries its sign and hi + lo may not.
+    np.copysign(inside, hi, out=inside, where=inside == 0.0)
+    # Beyond the clip 1 above and, below, -0.0: the exact slope there is negative (x u' sigma(-2u) < -1).
+    return np.where(np.abs(x) > _TANH_CLIP, np.where(x > 0, 1.0, -0.0), inside)
 
 
 GELU_TANH = Activation(

@@ -57,7 +57,9 @@ def numpy_f(x, beta):
     # reduction decides whether any z is that deep.
     if z.min(initial=0.0) < DEEP_TAIL:
         deep = z < DEEP_TAIL
-        out[deep] = ((tail_exp(z[deep]) * (1.0 + dz[deep])) / beta) * TAIL_UNSCALE
+        # + 0.0: softplus is positive, and where e^{z + 64} is 0 a huge z's dz (below -1 past |z| ~ 1e16)
+        # would make the product -0.0.
+        out[deep] = ((tail_exp(z[deep]) * (1.0 + dz[deep])) / beta) * TAIL_UNSCALE + 0.0
     return out
 
 

@@ -39,7 +39,8 @@ def allowed_error(name, fn, dtype, at, exact, params):
 
 
 def check_against_exact(name, fn, xs, params):
-    """Worst (ulps, budget, x) over xs; infinities against sympy's limits, NaN must stay NaN."""
+    """Worst (ulps, budget, x) over xs; infinities against sympy's limits, NaN must stay NaN, and a
+    result rounded to 0 carries the exact value's sign."""
     numeric, exact_fn, order = ROUTES[fn]
     given_bytes = xs.tobytes()
     got = numeric(name, xs, **params)
@@ -59,6 +60,10 @@ def check_against_exact(name, fn, xs, params):
             assert g == round_to(np.asarray(limit), xs.dtype), f"{name} {fn}({v}) = {g!r}, limit {limit}"
             continue
         exact = exact_fn(name, float(v), **params)
+        # A result that rounds to 0 keeps the exact value's sign, as IEEE rounding does (-0.0 below 0).
+        assert g != 0 or exact == 0 or bool(np.signbit(g)) == (exact < 0), (
+            f"{name} {fn}({v!r}) = {g!r}, exact {mpmath.nstr(exact, 5)}: a zero of the wrong sign"
+        )
         err = theory.ulp_error(g, exact, xs.dtype.type)
         budget = allowed_error(name, fn, xs.dtype.type, float(v), exact, params)
         assert err <= budget, (
