@@ -30,6 +30,8 @@ from registry.spec import Activation
 
 # Beyond |x| = 40, phi(x) < 1e-347 and Phi(-|x|) < 1e-349: both 0 in float64, which the clip keeps.
 _CLIP = 40.0
+# Below -37 gelu'(x) = x phi(x) + Phi(x) is below 1e-296 in magnitude and rounds to 0 from -38.5 on.
+_UNDERFLOWS_FROM = 37.0
 _CENTRES = np.array(CENTRES)
 # A float's bits shifted right by 50 are its biased exponent and two leading mantissa bits: 4088 for
 # y in [1/2, 5/8), piece 1 of registry/gelu_table.py; everything below 1/2 is piece 0.
@@ -117,9 +119,12 @@ def _slope(x, y, gauss, at):
     k = gelu_slope_factor(y, at)
     k *= gauss
     out = _reflected(x, k)
-    # For x < 0 the blend gives 0 (1 - k) + k, which is k but for a k of -0.0 (the exact gelu' is
-    # negative below the root, and its product with an underflowed e^{-y^2/2} is -0.0): its sign back.
-    return np.copysign(out, k, out=out, where=x < 0.0)
+    # For x < 0 the blend gives 0 (1 - k) + k: k, but +0.0 for a k of -0.0, which the exact gelu'
+    # (negative below its root) rounds to below -38.5. There k itself, where one reduction finds such x.
+    if y.max(initial=0.0) > _UNDERFLOWS_FROM:
+        deep = x < -_UNDERFLOWS_FROM
+        out[deep] = k[deep]
+    return out
 
 
 def f_and_df(x):
@@ -151,6 +156,8 @@ C_HI = math.sqrt(2.0 / math.pi)
 C_LO = float(sp.N(sp.sqrt(2 / sp.pi) - sp.Rational(C_HI), 40))
 # Beyond |x| = 30, 2u exceeds 1900 and sigma(2u) is 0 or 1 in float64.
 _TANH_CLIP = 30.0
+# Above -20 gelu_tanh' is at least 2.9e-259 in magnitude (it rounds to 0 from about -21.7 on).
+_TANH_UNDERFLOWS_FROM = 20.0
 
 
 def _tanh_gelu_parts(x):
@@ -207,8 +214,11 @@ def _tanh_gelu_slope(x, xc, s, s_neg, du, scale):
     one_t, e1 = two_sum(1.0, t[0])
     hi, lo = dd_mul(*s, one_t, e1 + t[1])
     inside = (hi + lo) * scale
-    # Where the slope rounds to 0 (deep below 0, negative), hi carries its sign and hi + lo may not.
-    np.copysign(inside, hi, out=inside, where=inside == 0.0)
+    # Where the slope rounds to 0 (below -21, where it is negative), hi carries its sign and hi + lo
+    # may not; one reduction finds whether any x is that deep.
+    if xc.min(initial=0.0) < -_TANH_UNDERFLOWS_FROM:
+        zero = inside == 0.0
+        inside[zero] = np.copysign(0.0, hi[zero])  # hi is scaled (e^64 in the deep tail): its sign only
     # Beyond the clip 1 above and, below, -0.0: the exact slope there is negative (x u' sigma(-2u) < -1).
     return np.where(np.abs(x) > _TANH_CLIP, np.where(x > 0, 1.0, -0.0), inside)
 
