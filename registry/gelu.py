@@ -202,7 +202,7 @@ def gelu_tanh_f_and_df(x):
 
 def _tanh_gelu_value(x, xc, s, s_neg, du, scale):
     """x sigma(2u), from _tanh_gelu_parts(x); beyond the clip max(x, 0). It has x's sign (sigma > 0),
-    also where it rounds to 0: copysign gives the sum of two zeros (+0.0 from -0.0 + 0.0) x's."""
+    also where it rounds to 0 and a sum of two zeros came out +0.0: copysign gives every value x's."""
     out = np.where(np.abs(x) > _TANH_CLIP, np.maximum(x, 0.0), (x * s[0] + x * s[1]) * scale)
     return np.copysign(out, x, out=out)
 
