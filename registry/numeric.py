@@ -199,6 +199,16 @@ def round_to(values: np.ndarray, dtype) -> np.ndarray:
     return out[()] if out.ndim == 0 else out
 
 
+def capped(values: np.ndarray, bound: float) -> np.ndarray:
+    """min(values, bound), in place, for a kernel whose rounding can land just above a supremum that
+    its exact values never exceed (tanh' near 0 above 1, sigmoid' above 1/4). One reduction decides
+    whether the minimum's pass runs; fmax, not max, so that a NaN elsewhere in the array does not hide
+    a value above the bound. A NaN stays NaN."""
+    if np.fmax.reduce(values, axis=None, initial=bound) > bound:
+        np.minimum(values, bound, out=values)
+    return values
+
+
 def exp_minus_abs(x: np.ndarray) -> np.ndarray:
     """e = exp(-|x|) in [0, 1]: never overflows, and -|x| is formed exactly (abs, then a negation in
     place: two SIMD passes, faster than np.copysign's one). Neither pass is arithmetic, nor is exp's

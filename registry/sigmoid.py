@@ -5,7 +5,7 @@ import sympy as sp
 import torch
 import torch.nn.functional as F
 
-from registry.numeric import cache_blocked, exp_minus_abs, logistic, logistic_over
+from registry.numeric import cache_blocked, capped, exp_minus_abs, logistic, logistic_over
 from registry.spec import Activation
 
 
@@ -22,7 +22,7 @@ def _slope(e, denominator):
     exact value never exceeds 1/4, so capping there only removes rounding error."""
     np.square(denominator, out=denominator)
     e /= denominator
-    return np.minimum(e, 0.25, out=e)
+    return capped(e, 0.25)
 
 
 def f_and_df(x):

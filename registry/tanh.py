@@ -4,7 +4,7 @@ import numpy as np
 import sympy as sp
 import torch
 
-from registry.numeric import cache_blocked
+from registry.numeric import cache_blocked, capped
 from registry.spec import Activation
 
 
@@ -17,8 +17,8 @@ def numpy_df(x, out=None):
     # 1 - tanh^2 rounds to 0 from |x| ~ 19 on; 4e/(1+e)^2 keeps full relative accuracy.
     # -2|x| overflows to -inf past |x| = 9e307, where exp gives the 0 it gives from |x| = 373 on: the
     # flag is ignored rather than |x| capped, which would take a pass of its own.
-    # Near 0 (|x| < 2e-8) the rounding can land above the supremum 1, which the exact value never
-    # exceeds: capped there. One reduction finds out whether a value did; the cap's pass runs only then.
+    # Near 0 (|x| < 1e-8) the rounding can land above the supremum 1, which the exact value never
+    # exceeds: capped (registry.numeric.capped, whose pass runs only where a value is above 1).
     # A signaling NaN raises "invalid" in the product, the first arithmetic pass; its result is the
     # NaN it should be.
     e = np.abs(x, out=out)
@@ -29,9 +29,7 @@ def numpy_df(x, out=None):
     np.square(denominator, out=denominator)  # the unary loop: twice a product of two operands' speed
     e *= 4.0
     e /= denominator
-    if e.max(initial=0.0) > 1.0:  # a NaN makes the maximum NaN, and NaN > 1 is false: NaN stays
-        np.minimum(e, 1.0, out=e)
-    return e
+    return capped(e, 1.0)
 
 
 SPEC = Activation(

@@ -137,3 +137,16 @@ def test_every_float16_bit_pattern_goes_through_without_a_flag_and_nan_stays_nan
         assert np.array_equal(np.isnan(got), np.isnan(every)), fn
         low, high = limits(**spec.bind())
         assert got[every == -np.inf][0] == np.float16(low) and got[every == np.inf][0] == np.float16(high), fn
+
+
+@pytest.mark.parametrize(("name", "supremum", "near"), [("tanh", 1.0, 1e-8), ("sigmoid", 0.25, 1e-14)])
+def test_a_derivative_stays_at_its_supremum_where_rounding_would_cross_it_even_beside_a_nan(name, supremum, near):
+    """tanh' near 0 (|x| < 7.5e-9) and sigmoid' near 0 round, before their cap, above the suprema 1
+    and 1/4 that the exact values never exceed; capped, no value is above, and a NaN or an infinity
+    in the same array changes nothing (a plain maximum deciding the cap would be NaN and skip it)."""
+    xs = np.linspace(-near, near, 20_001)
+    alone = reference.derivative(name, xs)
+    assert alone.max() == supremum  # the cap was met: the values reach the supremum and no further
+    for beside in ([np.nan], [np.inf, -np.inf], [np.nan, -np.inf]):
+        got = reference.derivative(name, np.concatenate([xs, beside]))
+        assert np.array_equal(got[: xs.size], alone) and np.fmax.reduce(got) == supremum
